@@ -1,0 +1,247 @@
+package v1alpha1
+
+import (
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+)
+
+// ReleaseEnvironment is everything a Release needs to roll out: what to
+// install, where, and in which steps. An Application holds it as its template;
+// each Release keeps an immutable snapshot of it.
+type ReleaseEnvironment struct {
+	// Source says where the release's manifests come from.
+	Source Source `json:"source"`
+
+	// Values are Helm values merged over the chart's defaults. Ignored for
+	// kustomize sources.
+	// +optional
+	// +kubebuilder:validation:Type=object
+	// +kubebuilder:pruning:PreserveUnknownFields
+	Values *apiextensionsv1.JSON `json:"values,omitempty"`
+
+	// ClusterRequirements select the application clusters the release runs in.
+	ClusterRequirements ClusterRequirements `json:"clusterRequirements"`
+
+	// Strategy is the sequence of steps that moves capacity and traffic from
+	// the incumbent release to the contender.
+	Strategy Strategy `json:"strategy"`
+
+	// Traffic says how clients reach the release. Without it convoy moves
+	// capacity only.
+	// +optional
+	Traffic *TrafficSpec `json:"traffic,omitempty"`
+}
+
+// Source is exactly one of a Helm chart or a kustomize directory.
+// +kubebuilder:validation:XValidation:rule="has(self.chart) != has(self.kustomize)",message="exactly one of chart or kustomize must be set"
+type Source struct {
+	// Chart is a Helm chart from an HTTP(S) chart repository or an OCI registry.
+	// +optional
+	Chart *ChartSource `json:"chart,omitempty"`
+
+	// Kustomize is a kustomization directory in a git repository.
+	// +optional
+	Kustomize *KustomizeSource `json:"kustomize,omitempty"`
+}
+
+// ChartSource locates a Helm chart.
+type ChartSource struct {
+	// RepoURL is an HTTP(S) chart repository (serving index.yaml) or an OCI
+	// registry path, such as https://charts.example.com or
+	// oci://registry.example.com/charts.
+	// +kubebuilder:validation:MaxLength=2048
+	// +kubebuilder:validation:Pattern=`^(https?|oci)://[^\s/]+(/\S*)?$`
+	RepoURL string `json:"repoURL"`
+
+	// Name is the chart's name in the repository.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=250
+	// +kubebuilder:validation:Pattern=`^[A-Za-z0-9][A-Za-z0-9._-]*$`
+	Name string `json:"name"`
+
+	// Version is an exact chart version or a semver constraint such as
+	// "~1.2" or ">=1.0.0 <2.0.0". Empty means the newest stable version. A
+	// Release always records the exact version it resolved to.
+	// +optional
+	// +kubebuilder:validation:MaxLength=256
+	// +kubebuilder:validation:Pattern=`^(\s*((=|!=|>=|=>|<=|=<|>|<|~>|~|\^)\s*)?v?(\d+|[xX*])(\.(\d+|[xX*])){0,2}(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?(\s+-\s+v?(\d+|[xX*])(\.(\d+|[xX*])){0,2}(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?)?((\s*,\s*|\s+|\s*\|\|\s*)((=|!=|>=|=>|<=|=<|>|<|~>|~|\^)\s*)?v?(\d+|[xX*])(\.(\d+|[xX*])){0,2}(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?(\s+-\s+v?(\d+|[xX*])(\.(\d+|[xX*])){0,2}(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?)?)*\s*)?$`
+	Version string `json:"version,omitempty"`
+
+	// SecretRef names a Secret in the Application's namespace with the
+	// repository's credentials and TLS settings (username, password, ca.crt,
+	// tls.crt, tls.key).
+	// +optional
+	SecretRef *LocalObjectReference `json:"secretRef,omitempty"`
+}
+
+// KustomizeSource locates a kustomization directory in a git repository.
+type KustomizeSource struct {
+	// RepoURL is the git repository: https://, ssh://, git:// or file:// URL.
+	// +kubebuilder:validation:MaxLength=2048
+	// +kubebuilder:validation:Pattern=`^(https?|ssh|git|file)://\S+$`
+	RepoURL string `json:"repoURL"`
+
+	// Ref is the branch, tag or commit to build. Empty means the remote's
+	// default branch. A Release always records the commit it resolved to.
+	// +optional
+	// +kubebuilder:validation:MaxLength=256
+	// +kubebuilder:validation:Pattern=`^[^\s~^:?*\[\\]+$`
+	Ref string `json:"ref,omitempty"`
+
+	// Path is the kustomization's directory, relative to the repository root.
+	// +optional
+	// +kubebuilder:validation:MaxLength=1024
+	// +kubebuilder:validation:XValidation:rule="!self.startsWith('/') && !self.matches('(^|/)[.][.](/|$)')",message="path must be relative to the repository root and must not contain '..'"
+	Path string `json:"path,omitempty"`
+
+	// SecretRef names a Secret in the Application's namespace with git
+	// credentials (username and password, or identity and known_hosts).
+	// +optional
+	SecretRef *LocalObjectReference `json:"secretRef,omitempty"`
+}
+
+// LocalObjectReference names an object in the same namespace.
+type LocalObjectReference struct {
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	Name string `json:"name"`
+}
+
+// ClusterRequirements select application clusters by region and capability.
+type ClusterRequirements struct {
+	// Regions the release must run in, each with how many clusters.
+	// +listType=map
+	// +listMapKey=name
+	// +kubebuilder:validation:MinItems=1
+	// +kubebuilder:validation:MaxItems=64
+	Regions []RegionRequirement `json:"regions"`
+
+	// Capabilities every selected cluster must have.
+	// +optional
+	// +listType=set
+	// +kubebuilder:validation:MaxItems=32
+	// +kubebuilder:validation:items:MinLength=1
+	// +kubebuilder:validation:items:MaxLength=63
+	// +kubebuilder:validation:items:Pattern=`^[A-Za-z0-9]([-A-Za-z0-9_./]*[A-Za-z0-9])?$`
+	Capabilities []string `json:"capabilities,omitempty"`
+}
+
+// RegionRequirement asks for a number of clusters in one region.
+type RegionRequirement struct {
+	// Name of the region, as in Cluster.spec.region.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=63
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
+	Name string `json:"name"`
+
+	// Clusters is how many clusters of the region run the release.
+	// +optional
+	// +kubebuilder:default=1
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=100
+	Clusters *int32 `json:"clusters,omitempty"`
+}
+
+// StrategyPreset names a built-in strategy.
+// +kubebuilder:validation:Enum=vanguard;canary;blue-green
+type StrategyPreset string
+
+const (
+	// PresetVanguard is Shipper's staging (1% capacity, no traffic), canary,
+	// full on.
+	PresetVanguard StrategyPreset = "vanguard"
+	// PresetCanary moves 10%, 50%, then 100% of capacity and traffic.
+	PresetCanary StrategyPreset = "canary"
+	// PresetBlueGreen brings up full contender capacity without traffic,
+	// then switches all traffic at once.
+	PresetBlueGreen StrategyPreset = "blue-green"
+)
+
+// Strategy is either a named preset or an explicit list of steps.
+// +kubebuilder:validation:XValidation:rule="has(self.preset) != has(self.steps)",message="exactly one of preset or steps must be set"
+type Strategy struct {
+	// Preset names a built-in strategy instead of listing steps.
+	// +optional
+	Preset StrategyPreset `json:"preset,omitempty"`
+
+	// Steps in rollout order. Step indexes count from 0.
+	// +optional
+	// +listType=atomic
+	// +kubebuilder:validation:MinItems=1
+	// +kubebuilder:validation:MaxItems=20
+	// +kubebuilder:validation:XValidation:rule="self.all(s, self.exists_one(t, t.name == s.name))",message="step names must be unique"
+	Steps []StrategyStep `json:"steps,omitempty"`
+}
+
+// StrategyStep is one stop of a rollout: how much capacity each release runs
+// and how traffic is split between them.
+type StrategyStep struct {
+	// Name of the step, such as "canary".
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=63
+	// +kubebuilder:validation:Pattern=`^\S(.*\S)?$`
+	Name string `json:"name"`
+
+	// Capacity is the percentage of the full replica count each release runs.
+	Capacity CapacitySplit `json:"capacity"`
+
+	// Traffic is the relative weight of each release in DNS answers.
+	Traffic TrafficSplit `json:"traffic"`
+}
+
+// CapacitySplit is a percentage of full capacity for each release.
+type CapacitySplit struct {
+	// +optional
+	// +kubebuilder:default=0
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=100
+	Contender int32 `json:"contender"`
+	// +optional
+	// +kubebuilder:default=0
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=100
+	Incumbent int32 `json:"incumbent"`
+}
+
+// TrafficSplit is a relative weight for each release; only the ratio counts.
+// +kubebuilder:validation:XValidation:rule="self.contender + self.incumbent > 0",message="contender and incumbent traffic weights must not both be zero"
+type TrafficSplit struct {
+	// +optional
+	// +kubebuilder:default=0
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=10000
+	Contender int32 `json:"contender"`
+	// +optional
+	// +kubebuilder:default=0
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=10000
+	Incumbent int32 `json:"incumbent"`
+}
+
+// TrafficSpec says how clients reach the application.
+type TrafficSpec struct {
+	// DNS publishes the hostname with weighted records per cluster and release.
+	// +optional
+	DNS *DNSTraffic `json:"dns,omitempty"`
+}
+
+// DNSTraffic is a hostname answered by weighted DNS records.
+type DNSTraffic struct {
+	// Hostname is the fully qualified name clients resolve.
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:Pattern=`^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z0-9]([-a-z0-9]*[a-z0-9])?\.?$`
+	Hostname string `json:"hostname"`
+
+	// TTLSeconds is the records' time to live: how long resolvers may keep an
+	// old answer after weights change.
+	// +optional
+	// +kubebuilder:default=30
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=86400
+	TTLSeconds int32 `json:"ttlSeconds,omitempty"`
+
+	// ServiceName picks the LoadBalancer Service whose addresses are the
+	// release's endpoints when the release has more than one.
+	// +optional
+	// +kubebuilder:validation:MaxLength=63
+	ServiceName string `json:"serviceName,omitempty"`
+}

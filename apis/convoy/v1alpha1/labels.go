@@ -1,0 +1,26 @@
+package v1alpha1
+
+// Labels convoy puts on the objects it manages, so that per-cluster informers
+// can watch convoy's objects only.
+const (
+	// LabelManagedBy marks every object convoy creates in any cluster.
+	LabelManagedBy = "app.kubernetes.io/managed-by"
+	// ManagedByConvoy is LabelManagedBy's value.
+	ManagedByConvoy = "convoy"
+	// LabelApplication is the owning Application's name.
+	LabelApplication = "convoy.dev/application"
+	// LabelRelease is the owning Release's name.
+	LabelRelease = "convoy.dev/release"
+	// LabelTemplateHash is the hash of the template a Release was made from.
+	LabelTemplateHash = "convoy.dev/template-hash"
+)
+
+// Annotations.
+const (
+	// AnnotationOverrideRolloutBlocks lists "namespace/name" RolloutBlocks an
+	// Application or Release ignores, comma-separated.
+	AnnotationOverrideRolloutBlocks = "convoy.dev/override-rollout-blocks"
+	// AnnotationReleaseGeneration is a Release's position among its
+	// Application's Releases, increasing by one per Release.
+	AnnotationReleaseGeneration = "convoy.dev/release-generation"
+)

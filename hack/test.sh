@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Runs every test against one shared local environment: starts it with
+# `convoy dev up`, points the test packages at it (CONVOY_TEST_ENV), and
+# removes it afterwards, whatever the outcome.
+#
+# Usage: hack/test.sh [go test flags...]
+#   CONVOY_TEST_ENV=DIR hack/test.sh   reuses a running environment instead
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+export GOTOOLCHAIN=local
+
+log() { printf '[test %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+
+log "building convoy"
+go build -o bin/convoy ./cmd/convoy
+
+if [[ -z ${CONVOY_TEST_ENV:-} ]]; then
+  name=convoy-test-$$
+  dir=$(mktemp -d)/$name
+  cleanup() {
+    log "stopping the test environment"
+    bin/convoy dev down --name "$name" --dir "$dir" >/dev/null || true
+    rm -rf "$(dirname "$dir")"
+  }
+  trap cleanup EXIT
+  log "starting the test environment (management + 3 application clusters)"
+  bin/convoy dev up --name "$name" --dir "$dir" >/dev/null
+  export CONVOY_TEST_ENV=$dir
+fi
+
+log "running tests against $CONVOY_TEST_ENV"
+go test -count=1 -timeout 30m "$@" ./...

@@ -1,0 +1,32 @@
+package devenv
+
+import (
+	"context"
+	"io"
+
+	"github.com/convoy-rollouts/convoy/pkg/devenv/loopbacklb"
+)
+
+// LoadBalancerSubnets returns the loopback range each application cluster's
+// LoadBalancer Services get addresses from, in the order of e.Clusters.
+func (e *Environment) LoadBalancerSubnets() []string {
+	var subnets []string
+	for i := range e.Clusters {
+		subnets = append(subnets, loopbacklb.SubnetFor(i).String())
+	}
+	return subnets
+}
+
+// RunLoadBalancer runs the load balancer stand-in for every application
+// cluster until ctx ends.
+func (e *Environment) RunLoadBalancer(ctx context.Context, log io.Writer) error {
+	var clusters []loopbacklb.Cluster
+	for i, c := range e.Clusters {
+		cfg, err := RESTConfig(e.Kubeconfig, e.Context(c.Name))
+		if err != nil {
+			return err
+		}
+		clusters = append(clusters, loopbacklb.Cluster{Name: c.Name, Config: cfg, Subnet: loopbacklb.SubnetFor(i)})
+	}
+	return loopbacklb.Run(ctx, clusters, log)
+}
