@@ -31,4 +31,3 @@ type ClusterConditions struct {
 	// +listMapKey=type
 	Conditions []metav1.Condition `json:"conditions,omitempty"`
 }
-
