@@ -38,9 +38,14 @@ wrapper_module() {
   printf 'module %s\n\ngo 1.26\n' "$2" >"$1/go.mod"
 }
 
+# cached NAME VERSION: true, and says so, when that tool is already built.
+cached() {
+  [[ -f $TOOLS_DIR/$1-$2/.stamp ]] && log "$1 $2: cached in $TOOLS_DIR/$1-$2"
+}
+
 build_kubernetes() {
   local dir=$TOOLS_DIR/kubernetes-$KUBE_VERSION
-  [[ -f $dir/.stamp ]] && { log "kubernetes $KUBE_VERSION: cached in $dir"; return; }
+  cached kubernetes "$KUBE_VERSION" && return
   log "kubernetes $KUBE_VERSION: building kube-apiserver, kube-controller-manager, kube-scheduler, kubectl (cold: 6-15 min on 2 cores)"
   local src=$TOOLS_DIR/src/kubernetes-$KUBE_VERSION
   wrapper_module "$src" convoy.local/tools/kubernetes
@@ -69,7 +74,7 @@ build_kubernetes() {
 
 build_etcd() {
   local dir=$TOOLS_DIR/etcd-$ETCD_VERSION
-  [[ -f $dir/.stamp ]] && { log "etcd $ETCD_VERSION: cached in $dir"; return; }
+  cached etcd "$ETCD_VERSION" && return
   log "etcd $ETCD_VERSION: building (cold: ~2 min)"
   local src=$TOOLS_DIR/src/etcd-$ETCD_VERSION
   wrapper_module "$src" convoy.local/tools/etcd
@@ -83,7 +88,7 @@ build_etcd() {
 go_install() {
   local name=$1 version=$2; shift 2
   local dir=$TOOLS_DIR/$name-$version
-  [[ -f $dir/.stamp ]] && { log "$name $version: cached in $dir"; return; }
+  cached "$name" "$version" && return
   log "$name $version: building"
   mkdir -p "$dir"
   local pkgs=()

@@ -226,9 +226,10 @@ type TrafficSpec struct {
 
 // DNSTraffic is a hostname answered by weighted DNS records.
 type DNSTraffic struct {
-	// Hostname is the fully qualified name clients resolve.
+	// Hostname is the fully qualified name clients resolve. Each label is at
+	// most 63 characters, as DNS requires.
 	// +kubebuilder:validation:MaxLength=253
-	// +kubebuilder:validation:Pattern=`^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z0-9]([-a-z0-9]*[a-z0-9])?\.?$`
+	// +kubebuilder:validation:Pattern=`^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.?$`
 	Hostname string `json:"hostname"`
 
 	// TTLSeconds is the records' time to live: how long resolvers may keep an
