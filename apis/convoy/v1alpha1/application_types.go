@@ -112,5 +112,5 @@ type ApplicationList struct {
 }
 
 func init() {
-	SchemeBuilder.Register(&Application{}, &ApplicationList{})
+	register(&Application{}, &ApplicationList{})
 }

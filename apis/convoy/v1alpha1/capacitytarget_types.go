@@ -82,5 +82,5 @@ type CapacityTargetList struct {
 }
 
 func init() {
-	SchemeBuilder.Register(&CapacityTarget{}, &CapacityTargetList{})
+	register(&CapacityTarget{}, &CapacityTargetList{})
 }

@@ -69,5 +69,5 @@ type InstallationTargetList struct {
 }
 
 func init() {
-	SchemeBuilder.Register(&InstallationTarget{}, &InstallationTargetList{})
+	register(&InstallationTarget{}, &InstallationTargetList{})
 }

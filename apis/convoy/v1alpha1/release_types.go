@@ -125,5 +125,5 @@ type ReleaseList struct {
 }
 
 func init() {
-	SchemeBuilder.Register(&Release{}, &ReleaseList{})
+	register(&Release{}, &ReleaseList{})
 }

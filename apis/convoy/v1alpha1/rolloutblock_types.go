@@ -65,5 +65,5 @@ type RolloutBlockList struct {
 }
 
 func init() {
-	SchemeBuilder.Register(&RolloutBlock{}, &RolloutBlockList{})
+	register(&RolloutBlock{}, &RolloutBlockList{})
 }

@@ -75,5 +75,5 @@ type TrafficTargetList struct {
 }
 
 func init() {
-	SchemeBuilder.Register(&TrafficTarget{}, &TrafficTargetList{})
+	register(&TrafficTarget{}, &TrafficTargetList{})
 }
