@@ -6,6 +6,7 @@ package render
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -71,6 +72,7 @@ const (
 	ReasonGitRefNotFound        Reason = "GitRefNotFound"
 	ReasonKustomizeError        Reason = "KustomizeError"
 	ReasonUnsupportedSource     Reason = "UnsupportedSource"
+	ReasonCredentialsNotFound   Reason = "CredentialsNotFound"
 )
 
 // Error is a render failure with its reason.
@@ -85,4 +87,14 @@ func (e *Error) Unwrap() error { return e.Err }
 // Errorf returns an *Error.
 func Errorf(reason Reason, format string, args ...any) error {
 	return &Error{Reason: reason, Err: fmt.Errorf(format, args...)}
+}
+
+// ReasonOf returns the Reason of a render error, or "RenderFailed" for any
+// other error.
+func ReasonOf(err error) Reason {
+	var rerr *Error
+	if errors.As(err, &rerr) {
+		return rerr.Reason
+	}
+	return "RenderFailed"
 }

@@ -50,6 +50,11 @@ type ApplicationStatus struct {
 	// +optional
 	Step *StepStatus `json:"step,omitempty"`
 
+	// ReleaseGeneration is the generation of the newest Release made, so
+	// generations keep increasing even when the newest Release is deleted.
+	// +optional
+	ReleaseGeneration int64 `json:"releaseGeneration,omitempty"`
+
 	// Phase is a one-word summary of the rollout, for people.
 	// +optional
 	Phase RolloutPhase `json:"phase,omitempty"`

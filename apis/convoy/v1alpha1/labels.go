@@ -23,4 +23,7 @@ const (
 	// AnnotationReleaseGeneration is a Release's position among its
 	// Application's Releases, increasing by one per Release.
 	AnnotationReleaseGeneration = "convoy.dev/release-generation"
+	// AnnotationReleaseIteration counts the Releases made from the same
+	// template, so re-applying an old template gets a distinct name.
+	AnnotationReleaseIteration = "convoy.dev/release-iteration"
 )

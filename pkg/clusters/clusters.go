@@ -1,0 +1,106 @@
+// Package clusters connects convoy to its application clusters: one client
+// per Cluster object, built from the Cluster's URL and credentials Secret,
+// cached, and rebuilt when either changes. Every call through these clients
+// has a timeout, so one slow or dead cluster never holds up the others.
+package clusters
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/client-go/rest"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	convoyv1alpha1 "github.com/convoy-rollouts/convoy/apis/convoy/v1alpha1"
+)
+
+// RequestTimeout bounds every request to an application cluster.
+const RequestTimeout = 15 * time.Second
+
+// Reason says why a cluster cannot be used, for conditions.
+type Reason string
+
+const (
+	ReasonClusterNotFound     Reason = "ClusterNotFound"
+	ReasonCredentialsNotFound Reason = "ClusterCredentialsNotFound"
+	ReasonClusterUnreachable  Reason = "ClusterUnreachable"
+)
+
+// Error is a cluster that cannot be used.
+type Error struct {
+	Cluster string
+	Reason  Reason
+	Err     error
+}
+
+func (e *Error) Error() string { return fmt.Sprintf("cluster %s: %v", e.Cluster, e.Err) }
+func (e *Error) Unwrap() error { return e.Err }
+
+// Store hands out clients of application clusters.
+type Store struct {
+	// Management reads Cluster objects and their Secrets (uncached).
+	Management client.Reader
+	Scheme     *runtime.Scheme
+
+	mu      sync.Mutex
+	clients map[string]cached
+}
+
+type cached struct {
+	// version identifies the Cluster and Secret the client was built from.
+	version string
+	client  client.Client
+}
+
+// Client returns a client of the named application cluster.
+func (s *Store) Client(ctx context.Context, name string) (client.Client, error) {
+	cluster := &convoyv1alpha1.Cluster{}
+	if err := s.Management.Get(ctx, client.ObjectKey{Name: name}, cluster); err != nil {
+		return nil, &Error{name, ReasonClusterNotFound, fmt.Errorf("reading Cluster %s: %w", name, err)}
+	}
+	ref := cluster.Spec.CredentialsSecretRef
+	secret := &corev1.Secret{}
+	if err := s.Management.Get(ctx, client.ObjectKey{Namespace: ref.Namespace, Name: ref.Name}, secret); err != nil {
+		return nil, &Error{name, ReasonCredentialsNotFound, fmt.Errorf("reading credentials Secret %s/%s: %w", ref.Namespace, ref.Name, err)}
+	}
+	version := cluster.Spec.APIServerURL + "|" + secret.ResourceVersion
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if c, ok := s.clients[name]; ok && c.version == version {
+		return c.client, nil
+	}
+	cfg := RESTConfig(cluster, secret)
+	c, err := client.New(cfg, client.Options{Scheme: s.Scheme})
+	if err != nil {
+		return nil, &Error{name, ReasonClusterUnreachable, err}
+	}
+	if s.clients == nil {
+		s.clients = map[string]cached{}
+	}
+	s.clients[name] = cached{version: version, client: c}
+	return c, nil
+}
+
+// RESTConfig builds the config of an application cluster from its Cluster
+// object and credentials Secret: a bearer token ("token") or a client
+// certificate ("tls.crt", "tls.key"), and the server's CA ("ca.crt").
+func RESTConfig(cluster *convoyv1alpha1.Cluster, secret *corev1.Secret) *rest.Config {
+	return &rest.Config{
+		Host:        cluster.Spec.APIServerURL,
+		BearerToken: string(secret.Data["token"]),
+		TLSClientConfig: rest.TLSClientConfig{
+			CAData:   secret.Data["ca.crt"],
+			CertData: secret.Data[corev1.TLSCertKey],
+			KeyData:  secret.Data[corev1.TLSPrivateKeyKey],
+		},
+		Timeout:   RequestTimeout,
+		QPS:       50,
+		Burst:     100,
+		UserAgent: "convoy",
+	}
+}

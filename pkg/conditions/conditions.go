@@ -1,0 +1,47 @@
+// Package conditions writes kstatus-style conditions: Ready summarises the
+// object; Reconciling and Stalled appear only while true and exclude each
+// other, so `kubectl wait --for=condition=Ready` and kstatus-aware tools
+// (Flux, Argo CD) read convoy's objects correctly.
+package conditions
+
+import (
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	convoyv1alpha1 "github.com/convoy-rollouts/convoy/apis/convoy/v1alpha1"
+)
+
+// Set sets one condition, keeping its transition time when the status does
+// not change.
+func Set(conds *[]metav1.Condition, generation int64, typ string, status metav1.ConditionStatus, reason, message string) {
+	meta.SetStatusCondition(conds, metav1.Condition{
+		Type: typ, Status: status, ObservedGeneration: generation, Reason: reason, Message: message,
+	})
+}
+
+// MarkReady: the object has converged.
+func MarkReady(conds *[]metav1.Condition, generation int64, reason, message string) {
+	Set(conds, generation, convoyv1alpha1.ConditionReady, metav1.ConditionTrue, reason, message)
+	meta.RemoveStatusCondition(conds, convoyv1alpha1.ConditionReconciling)
+	meta.RemoveStatusCondition(conds, convoyv1alpha1.ConditionStalled)
+}
+
+// MarkReconciling: the object is making progress towards its spec.
+func MarkReconciling(conds *[]metav1.Condition, generation int64, reason, message string) {
+	Set(conds, generation, convoyv1alpha1.ConditionReady, metav1.ConditionFalse, reason, message)
+	Set(conds, generation, convoyv1alpha1.ConditionReconciling, metav1.ConditionTrue, reason, message)
+	meta.RemoveStatusCondition(conds, convoyv1alpha1.ConditionStalled)
+}
+
+// MarkStalled: the object cannot make progress until something changes (a
+// spec error, a missing dependency); retrying alone will not help.
+func MarkStalled(conds *[]metav1.Condition, generation int64, reason, message string) {
+	Set(conds, generation, convoyv1alpha1.ConditionReady, metav1.ConditionFalse, reason, message)
+	Set(conds, generation, convoyv1alpha1.ConditionStalled, metav1.ConditionTrue, reason, message)
+	meta.RemoveStatusCondition(conds, convoyv1alpha1.ConditionReconciling)
+}
+
+// IsTrue reports whether the condition of type typ is True.
+func IsTrue(conds []metav1.Condition, typ string) bool {
+	return meta.IsStatusConditionTrue(conds, typ)
+}

@@ -1,0 +1,106 @@
+// Package installation reconciles InstallationTargets: it renders a
+// Release's source once and applies the objects to every cluster of the
+// target with server-side apply, side by side with other releases of the
+// same application, never touching objects it does not own.
+package installation
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/client-go/tools/events"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+
+	convoyv1alpha1 "github.com/convoy-rollouts/convoy/apis/convoy/v1alpha1"
+	"github.com/convoy-rollouts/convoy/pkg/clusters"
+	"github.com/convoy-rollouts/convoy/pkg/conditions"
+	"github.com/convoy-rollouts/convoy/pkg/render"
+)
+
+// Finalizer holds an InstallationTarget until its objects are removed from
+// every reachable cluster.
+const Finalizer = "convoy.dev/installation"
+
+// resync is how often installed objects are checked again, so an object
+// deleted by hand in an application cluster comes back.
+const resync = time.Minute
+
+// Distinguisher makes a release's objects distinct from other releases':
+// a name suffix with references following, and labels on objects,
+// selectors and pod templates (render/kustomize.Distinguish).
+type Distinguisher func(objs []*unstructured.Unstructured, nameSuffix string, labels map[string]string) ([]*unstructured.Unstructured, error)
+
+// Reconciler reconciles InstallationTargets.
+type Reconciler struct {
+	client.Client
+	APIReader   client.Reader
+	Renderer    render.Renderer
+	Distinguish Distinguisher
+	Clusters    *clusters.Store
+	Recorder    events.EventRecorder
+}
+
+// Reconcile installs the target's release in each of its clusters and
+// writes the status once.
+func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	it := &convoyv1alpha1.InstallationTarget{}
+	if err := r.Get(ctx, req.NamespacedName, it); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	if !it.DeletionTimestamp.IsZero() {
+		return ctrl.Result{}, r.uninstall(ctx, it)
+	}
+	if controllerutil.AddFinalizer(it, Finalizer) {
+		if err := r.Update(ctx, it); err != nil {
+			return ctrl.Result{}, err
+		}
+	}
+	before := it.DeepCopy()
+	meta.RemoveStatusCondition(&it.Status.Conditions, convoyv1alpha1.ConditionStalled)
+
+	objs, err := r.renderObjects(ctx, it)
+	if err != nil {
+		reason := string(render.ReasonOf(err))
+		conditions.MarkStalled(&it.Status.Conditions, it.Generation, reason, err.Error())
+		return ctrl.Result{RequeueAfter: resync}, r.writeStatus(ctx, before, it)
+	}
+	results := r.installEverywhere(ctx, it, objs)
+	summarize(it, results)
+	return ctrl.Result{RequeueAfter: resync}, r.writeStatus(ctx, before, it)
+}
+
+func (r *Reconciler) writeStatus(ctx context.Context, before, it *convoyv1alpha1.InstallationTarget) error {
+	it.Status.ObservedGeneration = it.Generation
+	if err := r.Status().Patch(ctx, it, client.MergeFrom(before)); err != nil {
+		return fmt.Errorf("writing status: %w", err)
+	}
+	return nil
+}
+
+// installEverywhere installs in all clusters at once, each bounded by its
+// own timeout, so an unreachable cluster delays nobody.
+func (r *Reconciler) installEverywhere(ctx context.Context, it *convoyv1alpha1.InstallationTarget, objs []*unstructured.Unstructured) map[string]clusterResult {
+	results := make(map[string]clusterResult, len(it.Spec.Clusters))
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for _, name := range it.Spec.Clusters {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			cctx, cancel := context.WithTimeout(ctx, 2*clusters.RequestTimeout)
+			defer cancel()
+			res := r.installIn(cctx, it, name, objs)
+			mu.Lock()
+			results[name] = res
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	return results
+}

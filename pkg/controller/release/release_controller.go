@@ -1,0 +1,72 @@
+// Package release reconciles Releases. This first part schedules a Release:
+// it chooses its clusters once (pkg/placement), checks that its source
+// renders, and creates the InstallationTarget, CapacityTarget and
+// TrafficTarget that carry the Release into those clusters. The strategy
+// executor that moves the targets step by step builds on it.
+package release
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/tools/events"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	convoyv1alpha1 "github.com/convoy-rollouts/convoy/apis/convoy/v1alpha1"
+	"github.com/convoy-rollouts/convoy/pkg/conditions"
+	"github.com/convoy-rollouts/convoy/pkg/placement"
+	"github.com/convoy-rollouts/convoy/pkg/render"
+)
+
+// Reconciler reconciles Releases.
+type Reconciler struct {
+	client.Client
+	// APIReader reads Secrets uncached.
+	APIReader client.Reader
+	Renderer  render.Renderer
+	Recorder  events.EventRecorder
+}
+
+// Reconcile schedules the Release and writes its status once.
+func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	rel := &convoyv1alpha1.Release{}
+	if err := r.Get(ctx, req.NamespacedName, rel); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	if !rel.DeletionTimestamp.IsZero() {
+		return ctrl.Result{}, nil // its targets are owned and go with it
+	}
+	before := rel.DeepCopy()
+	meta.RemoveStatusCondition(&rel.Status.Conditions, convoyv1alpha1.ConditionStalled)
+
+	err := r.schedule(ctx, rel)
+	var placementErr *placement.Error
+	var renderErr *render.Error
+	switch {
+	case errors.As(err, &placementErr):
+		r.notScheduled(rel, string(placementErr.Reason), placementErr.Message)
+		err = nil // a cluster joining re-triggers scheduling
+	case errors.As(err, &renderErr):
+		r.notScheduled(rel, string(renderErr.Reason), renderErr.Error())
+		err = nil
+	case err == nil:
+		conditions.MarkReconciling(&rel.Status.Conditions, rel.Generation, "Progressing", "scheduled; waiting for the strategy to run")
+	}
+	rel.Status.ObservedGeneration = rel.Generation
+	if perr := r.Status().Patch(ctx, rel, client.MergeFrom(before)); perr != nil {
+		return ctrl.Result{}, errors.Join(err, fmt.Errorf("writing status: %w", perr))
+	}
+	return ctrl.Result{}, err
+}
+
+func (r *Reconciler) notScheduled(rel *convoyv1alpha1.Release, reason, message string) {
+	gen := rel.Generation
+	conditions.Set(&rel.Status.Conditions, gen, convoyv1alpha1.ConditionScheduled, metav1.ConditionFalse, reason, message)
+	conditions.MarkStalled(&rel.Status.Conditions, gen, reason, message)
+	r.Recorder.Eventf(rel, nil, corev1.EventTypeWarning, reason, "Schedule", message)
+}

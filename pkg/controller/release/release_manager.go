@@ -1,0 +1,41 @@
+package release
+
+import (
+	"context"
+
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	convoyv1alpha1 "github.com/convoy-rollouts/convoy/apis/convoy/v1alpha1"
+	"github.com/convoy-rollouts/convoy/pkg/conditions"
+)
+
+// SetupWithManager registers the reconciler: it runs on Releases, on their
+// targets, and, for Releases not scheduled yet, on Clusters coming and
+// going (a cluster joining may make an impossible placement possible).
+func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
+	return ctrl.NewControllerManagedBy(mgr).
+		Named("release").
+		For(&convoyv1alpha1.Release{}).
+		Owns(&convoyv1alpha1.InstallationTarget{}).
+		Owns(&convoyv1alpha1.CapacityTarget{}).
+		Owns(&convoyv1alpha1.TrafficTarget{}).
+		Watches(&convoyv1alpha1.Cluster{}, handler.EnqueueRequestsFromMapFunc(r.unscheduledReleases)).
+		Complete(r)
+}
+
+func (r *Reconciler) unscheduledReleases(ctx context.Context, _ client.Object) []reconcile.Request {
+	list := &convoyv1alpha1.ReleaseList{}
+	if err := r.List(ctx, list); err != nil {
+		return nil
+	}
+	var reqs []reconcile.Request
+	for _, rel := range list.Items {
+		if !conditions.IsTrue(rel.Status.Conditions, convoyv1alpha1.ConditionScheduled) {
+			reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&rel)})
+		}
+	}
+	return reqs
+}

@@ -1,0 +1,133 @@
+package release
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+
+	convoyv1alpha1 "github.com/convoy-rollouts/convoy/apis/convoy/v1alpha1"
+	"github.com/convoy-rollouts/convoy/pkg/conditions"
+	"github.com/convoy-rollouts/convoy/pkg/placement"
+	"github.com/convoy-rollouts/convoy/pkg/render"
+)
+
+// schedule chooses the Release's clusters, unless its targets already
+// record them (placement is sticky for a Release's life), checks that the
+// source renders, and creates the targets.
+func (r *Reconciler) schedule(ctx context.Context, rel *convoyv1alpha1.Release) error {
+	it := &convoyv1alpha1.InstallationTarget{}
+	err := r.Get(ctx, client.ObjectKeyFromObject(rel), it)
+	if err == nil {
+		if !metav1.IsControlledBy(it, rel) {
+			return render.Errorf("WrongOwner", "InstallationTarget %s exists but belongs to another object", it.Name)
+		}
+		markScheduled(rel, it.Spec.Clusters)
+		return nil
+	}
+	if !apierrors.IsNotFound(err) {
+		return err
+	}
+
+	clusters, err := r.place(ctx, rel)
+	if err != nil {
+		return err
+	}
+	replicas, err := r.totalReplicas(ctx, rel)
+	if err != nil {
+		return err
+	}
+	for _, target := range targetsFor(rel, clusters, replicas) {
+		if err := controllerutil.SetControllerReference(rel, target, r.Scheme()); err != nil {
+			return err
+		}
+		if err := r.Create(ctx, target); err != nil && !apierrors.IsAlreadyExists(err) {
+			return fmt.Errorf("creating %T %s: %w", target, target.GetName(), err)
+		}
+	}
+	r.Recorder.Eventf(rel, nil, corev1.EventTypeNormal, "ClustersSelected", "Schedule", "scheduled on %s", strings.Join(clusters, ", "))
+	markScheduled(rel, clusters)
+	return nil
+}
+
+func markScheduled(rel *convoyv1alpha1.Release, clusters []string) {
+	conditions.Set(&rel.Status.Conditions, rel.Generation, convoyv1alpha1.ConditionScheduled, metav1.ConditionTrue, "ClustersSelected",
+		"scheduled on "+strings.Join(clusters, ", "))
+}
+
+// place runs placement over the registered Clusters.
+func (r *Reconciler) place(ctx context.Context, rel *convoyv1alpha1.Release) ([]string, error) {
+	list := &convoyv1alpha1.ClusterList{}
+	if err := r.List(ctx, list); err != nil {
+		return nil, fmt.Errorf("listing clusters: %w", err)
+	}
+	candidates := make([]placement.Candidate, 0, len(list.Items))
+	for _, c := range list.Items {
+		weight := int32(0)
+		if c.Spec.Scheduling.Weight != nil {
+			weight = *c.Spec.Scheduling.Weight
+		}
+		candidates = append(candidates, placement.Candidate{
+			Name: c.Name, Region: c.Spec.Region, Capabilities: c.Spec.Capabilities,
+			Unschedulable: c.Spec.Scheduling.Unschedulable || !c.DeletionTimestamp.IsZero(), Weight: weight,
+		})
+	}
+	reqs := rel.Spec.Environment.ClusterRequirements
+	regions := make([]placement.Requirement, 0, len(reqs.Regions))
+	for _, region := range reqs.Regions {
+		n := 1
+		if region.Clusters != nil {
+			n = int(*region.Clusters)
+		}
+		regions = append(regions, placement.Requirement{Region: region.Name, Clusters: n})
+	}
+	app := rel.Labels[convoyv1alpha1.LabelApplication]
+	return placement.Place(rel.Namespace+"/"+app, regions, reqs.Capabilities, candidates)
+}
+
+// totalReplicas renders the source and reads the replica count of its
+// workload at full capacity. A source that does not render stops here,
+// before anything is installed anywhere.
+func (r *Reconciler) totalReplicas(ctx context.Context, rel *convoyv1alpha1.Release) (int32, error) {
+	creds, err := render.LoadCredentials(ctx, r.APIReader, rel.Namespace, rel.Spec.Environment.Source)
+	if err != nil {
+		return 0, err
+	}
+	out, err := r.Renderer.Render(ctx, render.Request{
+		ReleaseName: rel.Name, Namespace: rel.Namespace,
+		Source: rel.Spec.Environment.Source, Values: valuesOf(rel.Spec.Environment),
+		Credentials: creds,
+	})
+	if err != nil {
+		return 0, err
+	}
+	var total int32
+	var workloads []string
+	for _, obj := range out.Objects {
+		if obj.GetKind() != "Deployment" || !strings.HasPrefix(obj.GetAPIVersion(), "apps/") {
+			continue
+		}
+		replicas, found, _ := unstructured.NestedInt64(obj.Object, "spec", "replicas")
+		if !found {
+			replicas = 1 // the Deployment default
+		}
+		total += int32(replicas)
+		workloads = append(workloads, obj.GetName())
+	}
+	if len(workloads) == 0 {
+		return 0, render.Errorf("NoWorkload", "the source renders no apps/v1 Deployment: convoy needs one to scale")
+	}
+	if len(workloads) > 1 {
+		slices.Sort(workloads)
+		return 0, render.Errorf("TooManyWorkloads", "the source renders %d Deployments (%s): convoy scales exactly one per release",
+			len(workloads), strings.Join(workloads, ", "))
+	}
+	return total, nil
+}

@@ -1,0 +1,71 @@
+// Package manager wires convoy's controllers into a controller-runtime
+// manager, for cmd/convoy-manager and for tests that run the controllers in
+// process against the local environment.
+package manager
+
+import (
+	"k8s.io/apimachinery/pkg/runtime"
+	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	ctrl "sigs.k8s.io/controller-runtime"
+
+	convoyv1alpha1 "github.com/convoy-rollouts/convoy/apis/convoy/v1alpha1"
+	"github.com/convoy-rollouts/convoy/pkg/clusters"
+	"github.com/convoy-rollouts/convoy/pkg/controller/application"
+	"github.com/convoy-rollouts/convoy/pkg/controller/installation"
+	"github.com/convoy-rollouts/convoy/pkg/controller/release"
+	"github.com/convoy-rollouts/convoy/pkg/render"
+)
+
+// Scheme knows Kubernetes' built-in kinds and convoy's.
+var Scheme = runtime.NewScheme()
+
+func init() {
+	utilruntime.Must(clientgoscheme.AddToScheme(Scheme))
+	utilruntime.Must(convoyv1alpha1.AddToScheme(Scheme))
+}
+
+// Options configure the controllers.
+type Options struct {
+	Renderer    render.Renderer
+	Distinguish installation.Distinguisher
+	// GlobalBlockNamespace holds RolloutBlocks that apply everywhere.
+	GlobalBlockNamespace string
+	// Disabled names controllers not to run ("application", "release",
+	// "installation").
+	Disabled map[string]bool
+}
+
+// Setup adds every enabled controller to mgr.
+func Setup(mgr ctrl.Manager, opts Options) error {
+	store := &clusters.Store{Management: mgr.GetAPIReader(), Scheme: mgr.GetScheme()}
+	setups := map[string]func() error{
+		"application": func() error {
+			return (&application.Reconciler{
+				Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Resolver: opts.Renderer,
+				Recorder: mgr.GetEventRecorder("convoy-application"), GlobalBlockNamespace: opts.GlobalBlockNamespace,
+			}).SetupWithManager(mgr)
+		},
+		"release": func() error {
+			return (&release.Reconciler{
+				Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Renderer: opts.Renderer,
+				Recorder: mgr.GetEventRecorder("convoy-release"),
+			}).SetupWithManager(mgr)
+		},
+		"installation": func() error {
+			return (&installation.Reconciler{
+				Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Renderer: opts.Renderer,
+				Distinguish: opts.Distinguish, Clusters: store, Recorder: mgr.GetEventRecorder("convoy-installation"),
+			}).SetupWithManager(mgr)
+		},
+	}
+	for _, name := range []string{"application", "release", "installation"} {
+		if opts.Disabled[name] {
+			continue
+		}
+		if err := setups[name](); err != nil {
+			return err
+		}
+	}
+	return nil
+}
