@@ -6,11 +6,16 @@ package clusters
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net"
+	"net/url"
 	"sync"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	utilnet "k8s.io/apimachinery/pkg/util/net"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -45,6 +50,8 @@ type Store struct {
 	// Management reads Cluster objects and their Secrets (uncached).
 	Management client.Reader
 	Scheme     *runtime.Scheme
+	// Wrap, when set, wraps every cluster client, to instrument it.
+	Wrap func(client.WithWatch) client.Client
 
 	mu      sync.Mutex
 	clients map[string]cached
@@ -75,9 +82,13 @@ func (s *Store) Client(ctx context.Context, name string) (client.Client, error) 
 		return c.client, nil
 	}
 	cfg := RESTConfig(cluster, secret)
-	c, err := client.New(cfg, client.Options{Scheme: s.Scheme})
+	wc, err := client.NewWithWatch(cfg, client.Options{Scheme: s.Scheme})
 	if err != nil {
 		return nil, &Error{name, ReasonClusterUnreachable, err}
+	}
+	var c client.Client = wc
+	if s.Wrap != nil {
+		c = s.Wrap(wc)
 	}
 	if s.clients == nil {
 		s.clients = map[string]cached{}
@@ -103,4 +114,14 @@ func RESTConfig(cluster *convoyv1alpha1.Cluster, secret *corev1.Secret) *rest.Co
 		Burst:     100,
 		UserAgent: "convoy",
 	}
+}
+
+// IsUnreachable tells errors of the connection (refused, reset, timed out,
+// no route) from answers of the cluster.
+func IsUnreachable(err error) bool {
+	var netErr net.Error
+	var urlErr *url.Error
+	return errors.Is(err, context.DeadlineExceeded) || apierrors.IsTimeout(err) || apierrors.IsServerTimeout(err) ||
+		utilnet.IsConnectionRefused(err) || utilnet.IsConnectionReset(err) || utilnet.IsProbableEOF(err) ||
+		errors.As(err, &netErr) || errors.As(err, &urlErr)
 }

@@ -4,6 +4,8 @@
 package manager
 
 import (
+	"time"
+
 	"k8s.io/apimachinery/pkg/runtime"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
@@ -28,9 +30,12 @@ func init() {
 // Options configure the controllers.
 type Options struct {
 	Renderer    render.Renderer
-	Distinguish installation.Distinguisher
+	Distinguish Distinguisher
 	// GlobalBlockNamespace holds RolloutBlocks that apply everywhere.
 	GlobalBlockNamespace string
+	// InstallationResync is how often installed objects are checked again;
+	// installation.DefaultResync when zero.
+	InstallationResync time.Duration
 	// Disabled names controllers not to run ("application", "release",
 	// "installation").
 	Disabled map[string]bool
@@ -56,6 +61,7 @@ func Setup(mgr ctrl.Manager, opts Options) error {
 			return (&installation.Reconciler{
 				Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Renderer: opts.Renderer,
 				Distinguish: opts.Distinguish, Clusters: store, Recorder: mgr.GetEventRecorder("convoy-installation"),
+				Resync: opts.InstallationResync,
 			}).SetupWithManager(mgr)
 		},
 	}
@@ -69,3 +75,6 @@ func Setup(mgr ctrl.Manager, opts Options) error {
 	}
 	return nil
 }
+
+// Distinguisher makes a release's objects distinct (see installation).
+type Distinguisher = installation.Distinguisher

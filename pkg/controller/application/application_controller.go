@@ -11,6 +11,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/events"
@@ -67,8 +68,10 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		syncErr = r.pruneHistory(ctx, app, releases)
 	}
 	summarize(app, releases)
-	if err := r.Status().Patch(ctx, app, client.MergeFrom(before)); err != nil {
-		return ctrl.Result{}, fmt.Errorf("writing status: %w", err)
+	if !equality.Semantic.DeepEqual(before.Status, app.Status) {
+		if err := r.Status().Patch(ctx, app, client.MergeFrom(before)); err != nil {
+			return ctrl.Result{}, fmt.Errorf("writing status: %w", err)
+		}
 	}
 	return result, syncErr
 }

@@ -146,3 +146,14 @@ func newRelease(app *convoyv1alpha1.Application, name, hash string, gen int64, i
 		Spec: convoyv1alpha1.ReleaseSpec{TargetStep: 0, Environment: env},
 	}
 }
+
+// ReleaseName is the name the Application's current template gets as its
+// iteration-th Release (1 for a template never released before), for tools
+// that need it before the Release exists.
+func ReleaseName(app *convoyv1alpha1.Application, iteration int) (string, error) {
+	hash, err := templateHash(app.Spec.Template)
+	if err != nil {
+		return "", err
+	}
+	return releaseName(app.Name, hash, iteration), nil
+}

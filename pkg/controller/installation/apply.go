@@ -2,6 +2,9 @@ package installation
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -82,7 +85,7 @@ func failure(err error) clusterResult {
 	if errors.As(err, &conflict) {
 		return clusterResult{reason: ReasonConflict, message: err.Error()}
 	}
-	if apierrors.IsTimeout(err) || apierrors.IsServerTimeout(err) || errors.Is(err, context.DeadlineExceeded) {
+	if clusters.IsUnreachable(err) {
 		return clusterResult{reason: string(clusters.ReasonClusterUnreachable), message: err.Error()}
 	}
 	return clusterResult{reason: ReasonApplyFailed, message: err.Error()}
@@ -137,6 +140,19 @@ func applyObject(ctx context.Context, c client.Client, it *convoyv1alpha1.Instal
 	obj.SetOwnerReferences([]metav1.OwnerReference{{
 		APIVersion: "v1", Kind: "ConfigMap", Name: anchor.Name, UID: anchor.UID,
 	}})
+	digest, err := appliedDigest(obj)
+	if err != nil {
+		return err
+	}
+	if exists && live.GetAnnotations()[AnnotationAppliedDigest] == digest {
+		return nil // applied before, unchanged: nothing to write
+	}
+	annotations := obj.GetAnnotations()
+	if annotations == nil {
+		annotations = map[string]string{}
+	}
+	annotations[AnnotationAppliedDigest] = digest
+	obj.SetAnnotations(annotations)
 	if isDeployment(obj) {
 		if !exists {
 			// Created at 0 replicas by the capacity controller's field
@@ -149,6 +165,19 @@ func applyObject(ctx context.Context, c client.Client, it *convoyv1alpha1.Instal
 		unstructured.RemoveNestedField(obj.Object, "spec", "replicas")
 	}
 	return c.Apply(ctx, client.ApplyConfigurationFromUnstructured(obj), client.FieldOwner(FieldManager), client.ForceOwnership)
+}
+
+// AnnotationAppliedDigest records what the installer last applied to an
+// object, so that an unchanged object is not written again.
+const AnnotationAppliedDigest = "convoy.dev/applied-digest"
+
+func appliedDigest(obj *unstructured.Unstructured) (string, error) {
+	data, err := json.Marshal(obj.Object) // map keys are sorted: stable
+	if err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:16]), nil
 }
 
 func checkOwnership(it *convoyv1alpha1.InstallationTarget, live *unstructured.Unstructured) error {

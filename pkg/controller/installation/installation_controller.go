@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/client-go/tools/events"
@@ -27,9 +28,9 @@ import (
 // every reachable cluster.
 const Finalizer = "convoy.dev/installation"
 
-// resync is how often installed objects are checked again, so an object
-// deleted by hand in an application cluster comes back.
-const resync = time.Minute
+// DefaultResync is how often installed objects are checked again, so an
+// object deleted by hand in an application cluster comes back.
+const DefaultResync = time.Minute
 
 // Distinguisher makes a release's objects distinct from other releases':
 // a name suffix with references following, and labels on objects,
@@ -44,6 +45,11 @@ type Reconciler struct {
 	Distinguish Distinguisher
 	Clusters    *clusters.Store
 	Recorder    events.EventRecorder
+	// Resync is how often installed objects are checked; DefaultResync
+	// when zero.
+	Resync time.Duration
+
+	rendered renderCache
 }
 
 // Reconcile installs the target's release in each of its clusters and
@@ -64,19 +70,45 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	before := it.DeepCopy()
 	meta.RemoveStatusCondition(&it.Status.Conditions, convoyv1alpha1.ConditionStalled)
 
-	objs, err := r.renderObjects(ctx, it)
+	objs, err := r.objectsOf(ctx, it)
 	if err != nil {
 		reason := string(render.ReasonOf(err))
 		conditions.MarkStalled(&it.Status.Conditions, it.Generation, reason, err.Error())
-		return ctrl.Result{RequeueAfter: resync}, r.writeStatus(ctx, before, it)
+		return ctrl.Result{RequeueAfter: r.resync()}, r.writeStatus(ctx, before, it)
 	}
 	results := r.installEverywhere(ctx, it, objs)
 	summarize(it, results)
-	return ctrl.Result{RequeueAfter: resync}, r.writeStatus(ctx, before, it)
+	return ctrl.Result{RequeueAfter: r.resync()}, r.writeStatus(ctx, before, it)
 }
 
+func (r *Reconciler) resync() time.Duration {
+	if r.Resync > 0 {
+		return r.Resync
+	}
+	return DefaultResync
+}
+
+// objectsOf returns the target's prepared objects, rendering only the
+// first time a generation of the target is seen.
+func (r *Reconciler) objectsOf(ctx context.Context, it *convoyv1alpha1.InstallationTarget) ([]*unstructured.Unstructured, error) {
+	key := renderKey{uid: it.UID, generation: it.Generation}
+	if objs, ok := r.rendered.get(key); ok {
+		return objs, nil
+	}
+	objs, err := r.renderObjects(ctx, it)
+	if err != nil {
+		return nil, err
+	}
+	r.rendered.put(key, objs)
+	return objs, nil
+}
+
+// writeStatus patches the status when it changed, and only then.
 func (r *Reconciler) writeStatus(ctx context.Context, before, it *convoyv1alpha1.InstallationTarget) error {
 	it.Status.ObservedGeneration = it.Generation
+	if equality.Semantic.DeepEqual(before.Status, it.Status) {
+		return nil
+	}
 	if err := r.Status().Patch(ctx, it, client.MergeFrom(before)); err != nil {
 		return fmt.Errorf("writing status: %w", err)
 	}

@@ -16,12 +16,18 @@ import (
 // not and why.
 func summarize(it *convoyv1alpha1.InstallationTarget, results map[string]clusterResult) {
 	gen := it.Generation
+	previous := map[string][]metav1.Condition{}
+	for _, st := range it.Status.Clusters {
+		previous[st.Name] = st.Conditions
+	}
 	it.Status.Clusters = nil
 	var pending []string
 	for _, name := range it.Spec.Clusters {
 		res := results[name]
 		st := convoyv1alpha1.ClusterInstallationStatus{
-			ClusterConditions: convoyv1alpha1.ClusterConditions{Name: name},
+			// Starting from the previous conditions keeps their transition
+			// times, so an unchanged cluster leaves the status unchanged.
+			ClusterConditions: convoyv1alpha1.ClusterConditions{Name: name, Conditions: previous[name]},
 			Objects:           int32(res.objects),
 		}
 		status := metav1.ConditionFalse

@@ -11,6 +11,7 @@ import (
 	"fmt"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/events"
@@ -58,8 +59,10 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		conditions.MarkReconciling(&rel.Status.Conditions, rel.Generation, "Progressing", "scheduled; waiting for the strategy to run")
 	}
 	rel.Status.ObservedGeneration = rel.Generation
-	if perr := r.Status().Patch(ctx, rel, client.MergeFrom(before)); perr != nil {
-		return ctrl.Result{}, errors.Join(err, fmt.Errorf("writing status: %w", perr))
+	if !equality.Semantic.DeepEqual(before.Status, rel.Status) {
+		if perr := r.Status().Patch(ctx, rel, client.MergeFrom(before)); perr != nil {
+			return ctrl.Result{}, errors.Join(err, fmt.Errorf("writing status: %w", perr))
+		}
 	}
 	return ctrl.Result{}, err
 }
