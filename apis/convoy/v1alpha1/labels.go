@@ -26,4 +26,8 @@ const (
 	// AnnotationReleaseIteration counts the Releases made from the same
 	// template, so re-applying an old template gets a distinct name.
 	AnnotationReleaseIteration = "convoy.dev/release-iteration"
+	// AnnotationShared, "true" on an object in a source, shares it between
+	// the application's releases: it keeps its name and is handed from
+	// release to release instead of being duplicated.
+	AnnotationShared = "convoy.dev/shared"
 )

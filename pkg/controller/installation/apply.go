@@ -7,6 +7,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -132,14 +134,16 @@ func applyObject(ctx context.Context, c client.Client, it *convoyv1alpha1.Instal
 	if err != nil && !apierrors.IsNotFound(err) {
 		return err
 	}
+	shared := obj.GetAnnotations()[convoyv1alpha1.AnnotationShared] == "true"
 	if exists {
-		if err := checkOwnership(it, live); err != nil {
+		if err := checkOwnership(it, live, shared); err != nil {
 			return err
 		}
 	}
-	obj.SetOwnerReferences([]metav1.OwnerReference{{
-		APIVersion: "v1", Kind: "ConfigMap", Name: anchor.Name, UID: anchor.UID,
-	}})
+	if exists && shared && live.GetLabels()[convoyv1alpha1.LabelRelease] != it.Name && ownedBy(live, anchor) {
+		return nil // a newer release took the shared object over from this one
+	}
+	obj.SetOwnerReferences(owners(live, exists && shared, anchor))
 	digest, err := appliedDigest(obj)
 	if err != nil {
 		return err
@@ -180,7 +184,34 @@ func appliedDigest(obj *unstructured.Unstructured) (string, error) {
 	return hex.EncodeToString(sum[:16]), nil
 }
 
-func checkOwnership(it *convoyv1alpha1.InstallationTarget, live *unstructured.Unstructured) error {
+// owners are the object's owner references: the release's anchor, and for
+// a shared object also the anchors of the other releases that applied it,
+// so it is handed from release to release and only goes when the last of
+// them does.
+func owners(live *unstructured.Unstructured, shared bool, anchor *corev1.ConfigMap) []metav1.OwnerReference {
+	refs := []metav1.OwnerReference{{APIVersion: "v1", Kind: "ConfigMap", Name: anchor.Name, UID: anchor.UID}}
+	if !shared {
+		return refs
+	}
+	for _, ref := range live.GetOwnerReferences() {
+		if ref.Kind == "ConfigMap" && ref.UID != anchor.UID && strings.HasSuffix(ref.Name, anchorSuffix) {
+			refs = append(refs, ref)
+		}
+	}
+	slices.SortFunc(refs, func(a, b metav1.OwnerReference) int { return strings.Compare(a.Name, b.Name) })
+	return refs
+}
+
+func ownedBy(obj *unstructured.Unstructured, anchor *corev1.ConfigMap) bool {
+	for _, ref := range obj.GetOwnerReferences() {
+		if ref.UID == anchor.UID {
+			return true
+		}
+	}
+	return false
+}
+
+func checkOwnership(it *convoyv1alpha1.InstallationTarget, live *unstructured.Unstructured, shared bool) error {
 	labels := live.GetLabels()
 	app := it.Labels[convoyv1alpha1.LabelApplication]
 	switch {
@@ -188,7 +219,7 @@ func checkOwnership(it *convoyv1alpha1.InstallationTarget, live *unstructured.Un
 		return &conflictError{fmt.Sprintf("%s exists and was not made by convoy: it is left alone", describe(live))}
 	case labels[convoyv1alpha1.LabelApplication] != app:
 		return &conflictError{fmt.Sprintf("%s belongs to application %q: it is left alone", describe(live), labels[convoyv1alpha1.LabelApplication])}
-	case labels[convoyv1alpha1.LabelRelease] != it.Name:
+	case labels[convoyv1alpha1.LabelRelease] != it.Name && !shared:
 		return &conflictError{fmt.Sprintf("%s belongs to release %q of the same application: it is left alone", describe(live), labels[convoyv1alpha1.LabelRelease])}
 	}
 	return nil

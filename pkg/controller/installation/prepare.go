@@ -12,11 +12,6 @@ import (
 	"github.com/convoy-rollouts/convoy/pkg/render"
 )
 
-// AnnotationShared marks an object in a source that all releases of the
-// application share (a stable in-cluster Service name, say): it keeps its
-// name instead of getting a per-release one.
-const AnnotationShared = "convoy.dev/shared"
-
 // clusterScoped are the cluster-scoped kinds a release may carry. Namespaces
 // are created when missing and never deleted; anything else cluster-wide
 // (RBAC, CRDs, webhooks) would be shared by every release of every
@@ -77,7 +72,7 @@ func (r *Reconciler) renderObjects(ctx context.Context, it *convoyv1alpha1.Insta
 // release name, as charts do that build names with their fullname helper.
 func allNamedAfter(objs []*unstructured.Unstructured, release string) bool {
 	for _, obj := range objs {
-		if obj.GetAnnotations()[AnnotationShared] != "true" && !strings.Contains(obj.GetName(), release) {
+		if obj.GetAnnotations()[convoyv1alpha1.AnnotationShared] != "true" && !strings.Contains(obj.GetName(), release) {
 			return false
 		}
 	}

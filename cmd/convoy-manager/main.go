@@ -1,0 +1,99 @@
+// Command convoy-manager runs convoy's controllers against a management
+// cluster: Applications become Releases, Releases are scheduled onto
+// application clusters, and their objects are installed there.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/healthz"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+
+	"github.com/convoy-rollouts/convoy/pkg/manager"
+	"github.com/convoy-rollouts/convoy/pkg/render"
+	"github.com/convoy-rollouts/convoy/pkg/render/helm"
+	"github.com/convoy-rollouts/convoy/pkg/render/kustomize"
+	"github.com/convoy-rollouts/convoy/pkg/rolloutblock"
+)
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "convoy-manager:", err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
+	var (
+		metricsAddr    = flag.String("metrics-bind-address", "0", "address of the /metrics endpoint; 0 turns it off")
+		probeAddr      = flag.String("health-probe-bind-address", ":8081", "address of the /healthz and /readyz endpoints; 0 turns them off")
+		blockNamespace = flag.String("global-block-namespace", rolloutblock.DefaultGlobalNamespace, "namespace whose RolloutBlocks apply to every namespace")
+		disabled       = flag.String("disable-controllers", "", "comma-separated controllers not to run: application, release, installation")
+		cacheDir       = flag.String("cache-dir", "", "where charts and git checkouts are cached (default: the user's cache directory)")
+	)
+	logOpts := zap.Options{}
+	logOpts.BindFlags(flag.CommandLine)
+	flag.Parse()
+	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&logOpts)))
+
+	renderer, distinguish, err := renderers(*cacheDir)
+	if err != nil {
+		return err
+	}
+	mgr, err := ctrl.NewManager(ctrl.GetConfigOrDie(), ctrl.Options{
+		Scheme:                 manager.Scheme,
+		Metrics:                metricsserver.Options{BindAddress: *metricsAddr},
+		HealthProbeBindAddress: *probeAddr,
+		// Secrets are read when needed, never cached: a management cluster
+		// holds many, and convoy needs a handful.
+		Client: client.Options{Cache: &client.CacheOptions{DisableFor: []client.Object{&corev1.Secret{}}}},
+	})
+	if err != nil {
+		return err
+	}
+	off := map[string]bool{}
+	for _, name := range strings.Split(*disabled, ",") {
+		if name = strings.TrimSpace(name); name != "" {
+			off[name] = true
+		}
+	}
+	if err := manager.Setup(mgr, manager.Options{
+		Renderer: renderer, Distinguish: distinguish, GlobalBlockNamespace: *blockNamespace, Disabled: off,
+	}); err != nil {
+		return err
+	}
+	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
+		return err
+	}
+	if err := mgr.AddReadyzCheck("readyz", healthz.Ping); err != nil {
+		return err
+	}
+	return mgr.Start(ctrl.SetupSignalHandler())
+}
+
+// renderers builds the chart and kustomize renderers, caching under dir.
+func renderers(dir string) (render.Renderer, manager.Distinguisher, error) {
+	var helmOpts helm.Options
+	var kustomizeOpts kustomize.Options
+	if dir != "" {
+		helmOpts.CacheDir = filepath.Join(dir, "charts")
+		kustomizeOpts.CacheDir = filepath.Join(dir, "kustomize")
+	}
+	charts, err := helm.New(helmOpts)
+	if err != nil {
+		return nil, nil, err
+	}
+	kustomizations, err := kustomize.New(kustomizeOpts)
+	if err != nil {
+		return nil, nil, err
+	}
+	return render.BySource{Chart: charts, Kustomize: kustomizations}, kustomize.Distinguish, nil
+}

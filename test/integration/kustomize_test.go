@@ -1,0 +1,103 @@
+package integration
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	convoyv1alpha1 "github.com/convoy-rollouts/convoy/apis/convoy/v1alpha1"
+	"github.com/convoy-rollouts/convoy/test/gitserver"
+)
+
+const helloKustomization = "../../examples/kustomize/hello"
+
+// readTree reads every file under dir as path → content.
+func readTree(t *testing.T, dir, prefix string) map[string]string {
+	t.Helper()
+	files := map[string]string{}
+	err := filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, path)
+		data, err := os.ReadFile(path)
+		files[filepath.ToSlash(filepath.Join(prefix, rel))] = string(data)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files
+}
+
+// A kustomize source from a real git repository is pinned to its commit,
+// installed with per-release names, and two releases run side by side
+// without selecting each other's pods.
+func TestKustomizeReleasesSitSideBySide(t *testing.T) {
+	env := startManager(t)
+	ctx := ctxFor(t)
+	mgmt := env.ManagementClient(t)
+	ns := env.Namespace(t)
+	repo := gitserver.New(t).NewRepo("hello")
+	commit := repo.Commit("hello", readTree(t, helloKustomization, "deploy"))
+
+	app := &convoyv1alpha1.Application{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "kz"},
+		Spec: convoyv1alpha1.ApplicationSpec{Template: convoyv1alpha1.ReleaseEnvironment{
+			Source: convoyv1alpha1.Source{Kustomize: &convoyv1alpha1.KustomizeSource{
+				RepoURL: repo.FileURL(), Ref: "main", Path: "deploy/overlays/production"}},
+			ClusterRequirements: convoyv1alpha1.ClusterRequirements{Regions: []convoyv1alpha1.RegionRequirement{{Name: "us-east"}}},
+			Strategy:            convoyv1alpha1.Strategy{Preset: convoyv1alpha1.PresetCanary},
+		}},
+	}
+	if err := mgmt.Create(ctx, app); err != nil {
+		t.Fatal(err)
+	}
+	first := waitForReleases(t, mgmt, app, 1)[0]
+	if got := first.Spec.Environment.Source.Kustomize.Ref; got != commit {
+		t.Errorf("release pinned ref %q, want commit %s", got, commit)
+	}
+	cluster := waitInstalled(t, mgmt, ns, first.Name)[0]
+
+	repo.Commit("a new version", map[string]string{"deploy/base/index.html": "<h1>version two</h1>\n"})
+	if err := mgmt.Get(ctx, client.ObjectKeyFromObject(app), app); err != nil {
+		t.Fatal(err)
+	}
+	app.Spec.Template.Source.Kustomize.Ref = repo.Head()
+	if err := mgmt.Update(ctx, app); err != nil {
+		t.Fatal(err)
+	}
+	second := waitForReleases(t, mgmt, app, 2)[1]
+	waitInstalled(t, mgmt, ns, second.Name)
+
+	c := env.ClusterClient(t, cluster)
+	for _, pair := range [][2]string{{first.Name, second.Name}, {second.Name, first.Name}} {
+		mine, theirs := pair[0], pair[1]
+		deps := &appsv1.DeploymentList{}
+		svcs := &corev1.ServiceList{}
+		if err := c.List(ctx, deps, client.InNamespace(ns), client.MatchingLabels{convoyv1alpha1.LabelRelease: mine}); err != nil || len(deps.Items) != 1 {
+			t.Fatalf("release %s Deployments: %v (%v)", mine, deps.Items, err)
+		}
+		if err := c.List(ctx, svcs, client.InNamespace(ns), client.MatchingLabels{convoyv1alpha1.LabelRelease: mine}); err != nil || len(svcs.Items) != 1 {
+			t.Fatalf("release %s Services: %v (%v)", mine, svcs.Items, err)
+		}
+		dep := deps.Items[0]
+		if want := "-" + mine; len(dep.Name) <= len(want) || dep.Name[len(dep.Name)-len(want):] != want {
+			t.Errorf("kustomize Deployment %q does not carry the per-release suffix %q", dep.Name, want)
+		}
+		if *dep.Spec.Replicas != 0 {
+			t.Errorf("Deployment %s created with %d replicas, want 0", dep.Name, *dep.Spec.Replicas)
+		}
+		theirPods := labels.Set(podLabels(t, c, ns, theirs))
+		sel, _ := metav1.LabelSelectorAsSelector(dep.Spec.Selector)
+		if sel.Matches(theirPods) || labels.SelectorFromSet(svcs.Items[0].Spec.Selector).Matches(theirPods) {
+			t.Errorf("release %s selects the pods of %s", mine, theirs)
+		}
+	}
+}

@@ -1,0 +1,108 @@
+// Package integration runs convoy's controllers in process against the
+// local environment and checks what they do to real clusters. It is the
+// one test package that runs controllers: two managers on one management
+// cluster would fight over the same objects.
+package integration
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/config"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+
+	"github.com/convoy-rollouts/convoy/pkg/manager"
+	"github.com/convoy-rollouts/convoy/pkg/render"
+	"github.com/convoy-rollouts/convoy/pkg/render/helm"
+	"github.com/convoy-rollouts/convoy/pkg/render/kustomize"
+	"github.com/convoy-rollouts/convoy/test/testenv"
+)
+
+func TestMain(m *testing.M) { os.Exit(testenv.Run(m)) }
+
+var startOnce sync.Once
+
+// startManager runs convoy's controllers for the rest of the test binary.
+func startManager(t testing.TB) *testenv.Env {
+	t.Helper()
+	env := testenv.Get(t)
+	startOnce.Do(func() {
+		logs := io.Discard
+		if testing.Verbose() {
+			logs = os.Stderr
+		}
+		ctrl.SetLogger(zap.New(zap.WriteTo(logs)))
+		cacheDir, err := os.MkdirTemp("", "convoy-integration-cache-")
+		if err != nil {
+			t.Fatal(err)
+		}
+		charts, err := helm.New(helm.Options{CacheDir: filepath.Join(cacheDir, "charts")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		kustomizations, err := kustomize.New(kustomize.Options{CacheDir: filepath.Join(cacheDir, "kustomize")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		mgr, err := ctrl.NewManager(env.ManagementConfig(t), ctrl.Options{
+			Scheme:                 manager.Scheme,
+			Metrics:                metricsserver.Options{BindAddress: "0"},
+			HealthProbeBindAddress: "0",
+			Client:                 client.Options{Cache: &client.CacheOptions{DisableFor: []client.Object{&corev1.Secret{}}}},
+			Controller:             config.Controller{SkipNameValidation: ptr(true)},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = manager.Setup(mgr, manager.Options{
+			Renderer:             render.BySource{Chart: charts, Kustomize: kustomizations},
+			Distinguish:          kustomize.Distinguish,
+			GlobalBlockNamespace: "convoy-system",
+			InstallationResync:   time.Second,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		go func() {
+			if err := mgr.Start(context.Background()); err != nil {
+				fmt.Fprintln(os.Stderr, "manager stopped:", err)
+			}
+		}()
+	})
+	return env
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// eventually polls check until it returns nil or the timeout passes, then
+// fails the test with check's last error.
+func eventually(t testing.TB, timeout time.Duration, check func() error) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		err := check()
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after %s: %v", timeout, err)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+func ctxFor(t testing.TB) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	t.Cleanup(cancel)
+	return ctx
+}
