@@ -59,6 +59,10 @@ build: ## Build convoy binaries into bin/.
 test: tools ## Run unit and integration tests against one shared local environment.
 	hack/test.sh $(GO_TEST_FLAGS)
 
+.PHONY: bench
+bench: tools ## Run the benchmarks (idle reconcile, renders vs the helm and kustomize CLIs) against one local environment.
+	hack/test.sh -run '^$$' -bench . -benchmem $(GO_TEST_FLAGS)
+
 .PHONY: e2e
 e2e: tools build ## Run the end-to-end suite.
 	@echo "e2e: not yet (issue 8)"

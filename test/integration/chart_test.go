@@ -202,6 +202,8 @@ func TestChartReleasesSitSideBySideAndGoAway(t *testing.T) {
 		t.Fatalf("the template change made no new release")
 	}
 	waitInstalled(t, mgmt, ns, second.Name)
+	retired := first.DeepCopy()
+	waitCondition(t, mgmt, retired, func() []metav1.Condition { return retired.Status.Conditions }, convoyv1alpha1.ConditionSuperseded, "NewerRelease", second.Name)
 
 	for _, cl := range clusters {
 		c := env.ClusterClient(t, cl)

@@ -20,7 +20,7 @@ import (
 
 // waitCondition waits until obj's condition typ has the reason and a
 // message containing fragment.
-func waitCondition(t *testing.T, c client.Client, obj client.Object, conds func() []metav1.Condition, typ, reason, fragment string) {
+func waitCondition(t testing.TB, c client.Client, obj client.Object, conds func() []metav1.Condition, typ, reason, fragment string) {
 	t.Helper()
 	eventually(t, time.Minute, func() error {
 		if err := c.Get(ctxFor(t), client.ObjectKeyFromObject(obj), obj); err != nil {
@@ -60,6 +60,43 @@ func TestUnresolvableSourcesStallTheApplication(t *testing.T) {
 			waitCondition(t, mgmt, app, func() []metav1.Condition { return app.Status.Conditions }, convoyv1alpha1.ConditionStalled, tt.reason, tt.fragment)
 			if app.Status.Phase != convoyv1alpha1.PhaseFailed || len(app.Status.History) != 0 {
 				t.Errorf("phase %s history %v, want Failed and no release", app.Status.Phase, app.Status.History)
+			}
+		})
+	}
+}
+
+// A Release whose regions cannot be satisfied is not scheduled, says why,
+// and installs nothing.
+func TestImpossiblePlacementIsReported(t *testing.T) {
+	env := startManager(t)
+	ctx := ctxFor(t)
+	mgmt := env.ManagementClient(t)
+	ns := env.Namespace(t)
+	repo := chartrepo.Start(t, chartrepo.Options{Charts: []chartrepo.Chart{{Dir: helloChart}}})
+	tests := []struct {
+		name         string
+		regions      []convoyv1alpha1.RegionRequirement
+		capabilities []string
+		reason, msg  string
+	}{
+		{"mars", []convoyv1alpha1.RegionRequirement{{Name: "mars"}}, nil, "NoSuchRegion", `region "mars" has no clusters`},
+		{"crowded", []convoyv1alpha1.RegionRequirement{{Name: "us-east", Clusters: one(5)}}, nil, "NotEnoughClusters", `region "us-east" needs 5 clusters`},
+		{"gpu", []convoyv1alpha1.RegionRequirement{{Name: "eu-west"}}, []string{"gpu"}, "NotEnoughCapableClusters", "capabilities [gpu]"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			app := helloApplication(ns, tt.name, repo.URL, "", nil)
+			app.Spec.Template.ClusterRequirements = convoyv1alpha1.ClusterRequirements{Regions: tt.regions, Capabilities: tt.capabilities}
+			if err := mgmt.Create(ctx, app); err != nil {
+				t.Fatal(err)
+			}
+			rel := waitForReleases(t, mgmt, app, 1)[0]
+			waitCondition(t, mgmt, &rel, func() []metav1.Condition { return rel.Status.Conditions }, convoyv1alpha1.ConditionScheduled, tt.reason, tt.msg)
+			if !meta.IsStatusConditionTrue(rel.Status.Conditions, convoyv1alpha1.ConditionStalled) {
+				t.Errorf("release not Stalled: %+v", rel.Status.Conditions)
+			}
+			for cl, objs := range releaseObjects(t, env, ns, rel.Name) {
+				t.Errorf("cluster %s has %v of an unschedulable release", cl, objs)
 			}
 		})
 	}

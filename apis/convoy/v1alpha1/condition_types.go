@@ -18,6 +18,9 @@ const (
 	ConditionScheduled = "Scheduled"
 	// ConditionComplete is true on a Release that achieved its last step.
 	ConditionComplete = "Complete"
+	// ConditionSuperseded is true on a Release with a newer sibling: it is
+	// retired and follows its successor.
+	ConditionSuperseded = "Superseded"
 	// ConditionAborted is true on a Release sent back by convoy abort.
 	ConditionAborted = "Aborted"
 	// ConditionReachable is true on a Cluster convoy can talk to.

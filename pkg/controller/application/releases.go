@@ -52,10 +52,7 @@ func releaseName(app, hash string, iteration int) string {
 }
 
 // generation is a Release's position among its Application's Releases.
-func generation(r *convoyv1alpha1.Release) int64 {
-	g, _ := strconv.ParseInt(r.Annotations[convoyv1alpha1.AnnotationReleaseGeneration], 10, 64)
-	return g
-}
+func generation(r *convoyv1alpha1.Release) int64 { return r.ReleaseGeneration() }
 
 func iteration(r *convoyv1alpha1.Release) int {
 	i, _ := strconv.Atoi(r.Annotations[convoyv1alpha1.AnnotationReleaseIteration])

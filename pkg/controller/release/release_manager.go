@@ -4,8 +4,11 @@ import (
 	"context"
 
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	convoyv1alpha1 "github.com/convoy-rollouts/convoy/apis/convoy/v1alpha1"
@@ -13,8 +16,9 @@ import (
 )
 
 // SetupWithManager registers the reconciler: it runs on Releases, on their
-// targets, and, for Releases not scheduled yet, on Clusters coming and
-// going (a cluster joining may make an impossible placement possible).
+// targets, on siblings coming and going (which supersedes them), and, for
+// Releases not scheduled yet, on Clusters coming and going (a cluster
+// joining may make an impossible placement possible).
 func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	return ctrl.NewControllerManagedBy(mgr).
 		Named("release").
@@ -23,7 +27,26 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Owns(&convoyv1alpha1.CapacityTarget{}).
 		Owns(&convoyv1alpha1.TrafficTarget{}).
 		Watches(&convoyv1alpha1.Cluster{}, handler.EnqueueRequestsFromMapFunc(r.unscheduledReleases)).
+		Watches(&convoyv1alpha1.Release{}, handler.EnqueueRequestsFromMapFunc(r.siblings),
+			builder.WithPredicates(predicate.Funcs{UpdateFunc: func(event.UpdateEvent) bool { return false }})).
 		Complete(r)
+}
+
+// siblings maps a Release to the other Releases of its Application, which
+// learn from it whether they are superseded.
+func (r *Reconciler) siblings(ctx context.Context, obj client.Object) []reconcile.Request {
+	list := &convoyv1alpha1.ReleaseList{}
+	app := obj.GetLabels()[convoyv1alpha1.LabelApplication]
+	if err := r.List(ctx, list, client.InNamespace(obj.GetNamespace()), client.MatchingLabels{convoyv1alpha1.LabelApplication: app}); err != nil {
+		return nil
+	}
+	var reqs []reconcile.Request
+	for _, rel := range list.Items {
+		if rel.Name != obj.GetName() {
+			reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&rel)})
+		}
+	}
+	return reqs
 }
 
 func (r *Reconciler) unscheduledReleases(ctx context.Context, _ client.Object) []reconcile.Request {
