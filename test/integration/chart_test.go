@@ -25,6 +25,11 @@ const helloChart = "../../examples/charts/hello"
 
 func one(n int32) *int32 { return &n }
 
+// helloRepo serves the hello chart, at the version in its Chart.yaml.
+func helloRepo(t testing.TB) *chartrepo.Server {
+	return chartrepo.Start(t, chartrepo.Options{Charts: []chartrepo.Chart{{Dir: helloChart}}})
+}
+
 func helloApplication(ns, name, repoURL, version string, values map[string]any) *convoyv1alpha1.Application {
 	app := &convoyv1alpha1.Application{
 		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
@@ -114,10 +119,7 @@ func releaseObjects(t *testing.T, env *testenv.Env, ns, release string) map[stri
 // version, placed on one eu-west and one us-east cluster, and its objects
 // land there and nowhere else, Deployments at zero replicas.
 func TestChartApplicationIsInstalledInItsClustersOnly(t *testing.T) {
-	env := startManager(t)
-	ctx := ctxFor(t)
-	mgmt := env.ManagementClient(t)
-	ns := env.Namespace(t)
+	env, ctx, mgmt, ns := begin(t)
 	repo := chartrepo.Start(t, chartrepo.Options{Charts: []chartrepo.Chart{{Dir: helloChart, Versions: []string{"0.1.0", "0.1.5", "0.2.0"}}}})
 
 	app := helloApplication(ns, "hello", repo.URL, "~0.1", nil)
@@ -176,11 +178,8 @@ func TestChartApplicationIsInstalledInItsClustersOnly(t *testing.T) {
 // first's, and neither release's Deployment or Service selects the other's
 // pods. Deleting a Release removes its objects from every cluster.
 func TestChartReleasesSitSideBySideAndGoAway(t *testing.T) {
-	env := startManager(t)
-	ctx := ctxFor(t)
-	mgmt := env.ManagementClient(t)
-	ns := env.Namespace(t)
-	repo := chartrepo.Start(t, chartrepo.Options{Charts: []chartrepo.Chart{{Dir: helloChart}}})
+	env, ctx, mgmt, ns := begin(t)
+	repo := helloRepo(t)
 
 	app := helloApplication(ns, "web", repo.URL, "", map[string]any{"greeting": "one"})
 	if err := mgmt.Create(ctx, app); err != nil {

@@ -37,10 +37,7 @@ func waitCondition(t testing.TB, c client.Client, obj client.Object, conds func(
 // Sources that cannot be resolved stall the Application with the cause and
 // make no Release.
 func TestUnresolvableSourcesStallTheApplication(t *testing.T) {
-	env := startManager(t)
-	ctx := ctxFor(t)
-	mgmt := env.ManagementClient(t)
-	ns := env.Namespace(t)
+	_, ctx, mgmt, ns := begin(t)
 	repo := chartrepo.Start(t, chartrepo.Options{Charts: []chartrepo.Chart{{Dir: helloChart, Versions: []string{"0.1.0", "0.2.0"}}}})
 
 	tests := []struct {
@@ -68,11 +65,8 @@ func TestUnresolvableSourcesStallTheApplication(t *testing.T) {
 // A Release whose regions cannot be satisfied is not scheduled, says why,
 // and installs nothing.
 func TestImpossiblePlacementIsReported(t *testing.T) {
-	env := startManager(t)
-	ctx := ctxFor(t)
-	mgmt := env.ManagementClient(t)
-	ns := env.Namespace(t)
-	repo := chartrepo.Start(t, chartrepo.Options{Charts: []chartrepo.Chart{{Dir: helloChart}}})
+	env, ctx, mgmt, ns := begin(t)
+	repo := helloRepo(t)
 	tests := []struct {
 		name         string
 		regions      []convoyv1alpha1.RegionRequirement
@@ -105,10 +99,7 @@ func TestImpossiblePlacementIsReported(t *testing.T) {
 // A chart that does not render stops its Release before anything is
 // installed anywhere, and says which template and line failed.
 func TestTemplateErrorInstallsNothing(t *testing.T) {
-	env := startManager(t)
-	ctx := ctxFor(t)
-	mgmt := env.ManagementClient(t)
-	ns := env.Namespace(t)
+	env, ctx, mgmt, ns := begin(t)
 	broken := copyChart(t, helloChart)
 	if err := os.WriteFile(filepath.Join(broken, "templates", "configmap.yaml"),
 		[]byte("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\ndata:\n  x: {{ .Values.nope.deeper }}\n"), 0o644); err != nil {
@@ -133,11 +124,8 @@ func TestTemplateErrorInstallsNothing(t *testing.T) {
 // An object already in the cluster that convoy did not make is reported as
 // a conflict and left exactly as it was.
 func TestForeignObjectIsReportedNotOverwritten(t *testing.T) {
-	env := startManager(t)
-	ctx := ctxFor(t)
-	mgmt := env.ManagementClient(t)
-	ns := env.Namespace(t)
-	repo := chartrepo.Start(t, chartrepo.Options{Charts: []chartrepo.Chart{{Dir: helloChart}}})
+	env, ctx, mgmt, ns := begin(t)
+	repo := helloRepo(t)
 	// A rollout block holds the release back until the foreign objects are
 	// in place; the release name depends on the template as the apiserver
 	// defaulted it, so it is computed from the stored Application.

@@ -89,11 +89,8 @@ type idleFixture struct {
 }
 
 func newIdleFixture(t testing.TB) *idleFixture {
-	env := startManager(t)
-	ctx := ctxFor(t)
-	mgmt := env.ManagementClient(t)
-	ns := env.Namespace(t)
-	f := &idleFixture{repo: chartrepo.Start(t, chartrepo.Options{Charts: []chartrepo.Chart{{Dir: helloChart}}})}
+	env, ctx, mgmt, ns := begin(t)
+	f := &idleFixture{repo: helloRepo(t)}
 	app := helloApplication(ns, "idle", f.repo.URL, "", nil)
 	if err := mgmt.Create(ctx, app); err != nil {
 		t.Fatal(err)

@@ -40,10 +40,7 @@ func readTree(t *testing.T, dir, prefix string) map[string]string {
 // installed with per-release names, and two releases run side by side
 // without selecting each other's pods.
 func TestKustomizeReleasesSitSideBySide(t *testing.T) {
-	env := startManager(t)
-	ctx := ctxFor(t)
-	mgmt := env.ManagementClient(t)
-	ns := env.Namespace(t)
+	env, ctx, mgmt, ns := begin(t)
 	repo := gitserver.New(t).NewRepo("hello")
 	commit := repo.Commit("hello", readTree(t, helloKustomization, "deploy"))
 
@@ -99,5 +96,42 @@ func TestKustomizeReleasesSitSideBySide(t *testing.T) {
 		if sel.Matches(theirPods) || labels.SelectorFromSet(svcs.Items[0].Spec.Selector).Matches(theirPods) {
 			t.Errorf("release %s selects the pods of %s", mine, theirs)
 		}
+	}
+}
+
+func kustomizeApplication(ns, name, repoURL, ref, path string) *convoyv1alpha1.Application {
+	return &convoyv1alpha1.Application{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
+		Spec: convoyv1alpha1.ApplicationSpec{Template: convoyv1alpha1.ReleaseEnvironment{
+			Source:              convoyv1alpha1.Source{Kustomize: &convoyv1alpha1.KustomizeSource{RepoURL: repoURL, Ref: ref, Path: path}},
+			ClusterRequirements: convoyv1alpha1.ClusterRequirements{Regions: []convoyv1alpha1.RegionRequirement{{Name: "us-east"}}},
+			Strategy:            convoyv1alpha1.Strategy{Preset: convoyv1alpha1.PresetCanary},
+		}},
+	}
+}
+
+// An unknown git ref stalls the Application; a kustomization that does
+// not build stalls its Release before anything is installed.
+func TestKustomizeErrorsInstallNothing(t *testing.T) {
+	env, ctx, mgmt, ns := begin(t)
+	repo := gitserver.New(t).NewRepo("broken")
+	files := readTree(t, helloKustomization, "deploy")
+	files["deploy/bad/kustomization.yaml"] = "resources:\n- missing.yaml\n"
+	repo.Commit("hello", files)
+
+	noRef := kustomizeApplication(ns, "no-ref", repo.FileURL(), "no-such-branch", "deploy/base")
+	if err := mgmt.Create(ctx, noRef); err != nil {
+		t.Fatal(err)
+	}
+	waitCondition(t, mgmt, noRef, func() []metav1.Condition { return noRef.Status.Conditions }, convoyv1alpha1.ConditionStalled, "GitRefNotFound", "no-such-branch")
+
+	bad := kustomizeApplication(ns, "bad", repo.FileURL(), "main", "deploy/bad")
+	if err := mgmt.Create(ctx, bad); err != nil {
+		t.Fatal(err)
+	}
+	rel := waitForReleases(t, mgmt, bad, 1)[0]
+	waitCondition(t, mgmt, &rel, func() []metav1.Condition { return rel.Status.Conditions }, convoyv1alpha1.ConditionScheduled, "KustomizeError", "missing.yaml")
+	for cl, objs := range releaseObjects(t, env, ns, rel.Name) {
+		t.Errorf("cluster %s has %v of a release that does not build", cl, objs)
 	}
 }

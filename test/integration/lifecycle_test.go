@@ -2,6 +2,7 @@ package integration
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -12,16 +13,12 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	convoyv1alpha1 "github.com/convoy-rollouts/convoy/apis/convoy/v1alpha1"
-	"github.com/convoy-rollouts/convoy/test/chartrepo"
 )
 
 // An object deleted by hand in an application cluster comes back.
 func TestDeletedObjectIsRecreated(t *testing.T) {
-	env := startManager(t)
-	ctx := ctxFor(t)
-	mgmt := env.ManagementClient(t)
-	ns := env.Namespace(t)
-	repo := chartrepo.Start(t, chartrepo.Options{Charts: []chartrepo.Chart{{Dir: helloChart}}})
+	env, ctx, mgmt, ns := begin(t)
+	repo := helloRepo(t)
 	app := helloApplication(ns, "phoenix", repo.URL, "", nil)
 	if err := mgmt.Create(ctx, app); err != nil {
 		t.Fatal(err)
@@ -52,10 +49,7 @@ func TestDeletedObjectIsRecreated(t *testing.T) {
 // A cluster that cannot be reached is reported as such, and the release is
 // installed in its other clusters all the same.
 func TestUnreachableClusterDoesNotHoldUpTheOthers(t *testing.T) {
-	env := startManager(t)
-	ctx := ctxFor(t)
-	mgmt := env.ManagementClient(t)
-	ns := env.Namespace(t)
+	env, ctx, mgmt, ns := begin(t)
 	dead := &convoyv1alpha1.Cluster{
 		ObjectMeta: metav1.ObjectMeta{Name: "unreachable-" + ns[len(ns)-6:]},
 		Spec: convoyv1alpha1.ClusterSpec{
@@ -68,7 +62,7 @@ func TestUnreachableClusterDoesNotHoldUpTheOthers(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = mgmt.Delete(ctxFor(t), dead) })
-	repo := chartrepo.Start(t, chartrepo.Options{Charts: []chartrepo.Chart{{Dir: helloChart}}})
+	repo := helloRepo(t)
 	app := helloApplication(ns, "stoic", repo.URL, "", nil)
 	app.Spec.Template.ClusterRequirements.Regions = []convoyv1alpha1.RegionRequirement{{Name: "eu-west"}, {Name: dead.Spec.Region}}
 	if err := mgmt.Create(ctx, app); err != nil {
@@ -105,11 +99,8 @@ func TestUnreachableClusterDoesNotHoldUpTheOthers(t *testing.T) {
 // Re-applying an old template makes a new Release of that environment: a
 // rollback is a roll-forward to an old template.
 func TestReapplyingAnOldTemplateMakesANewRelease(t *testing.T) {
-	env := startManager(t)
-	ctx := ctxFor(t)
-	mgmt := env.ManagementClient(t)
-	ns := env.Namespace(t)
-	repo := chartrepo.Start(t, chartrepo.Options{Charts: []chartrepo.Chart{{Dir: helloChart}}})
+	_, ctx, mgmt, ns := begin(t)
+	repo := helloRepo(t)
 	app := helloApplication(ns, "again", repo.URL, "", map[string]any{"greeting": "one"})
 	if err := mgmt.Create(ctx, app); err != nil {
 		t.Fatal(err)
@@ -138,10 +129,7 @@ func TestReapplyingAnOldTemplateMakesANewRelease(t *testing.T) {
 // A block in the global namespace stops every Application; overriding it by
 // name lets one through.
 func TestGlobalRolloutBlockAndItsOverride(t *testing.T) {
-	env := startManager(t)
-	ctx := ctxFor(t)
-	mgmt := env.ManagementClient(t)
-	ns := env.Namespace(t)
+	_, ctx, mgmt, ns := begin(t)
 	block := &convoyv1alpha1.RolloutBlock{
 		ObjectMeta: metav1.ObjectMeta{Namespace: "convoy-system", Name: "freeze-" + ns[len(ns)-6:]},
 		Spec:       convoyv1alpha1.RolloutBlockSpec{Message: "company-wide freeze", Author: convoyv1alpha1.RolloutBlockAuthor{Type: "user", Name: "sre"}},
@@ -150,7 +138,7 @@ func TestGlobalRolloutBlockAndItsOverride(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = mgmt.Delete(ctxFor(t), block) })
-	repo := chartrepo.Start(t, chartrepo.Options{Charts: []chartrepo.Chart{{Dir: helloChart}}})
+	repo := helloRepo(t)
 	app := helloApplication(ns, "frozen", repo.URL, "", nil)
 	if err := mgmt.Create(ctx, app); err != nil {
 		t.Fatal(err)
@@ -166,4 +154,83 @@ func TestGlobalRolloutBlockAndItsOverride(t *testing.T) {
 	if rel.Annotations[convoyv1alpha1.AnnotationOverrideRolloutBlocks] != key {
 		t.Errorf("the release does not carry the override: %v", rel.Annotations)
 	}
+}
+
+// waitForNewContender waits for the Application's contender to be a
+// Release not in seen, and returns it.
+func waitForNewContender(t testing.TB, c client.Client, app *convoyv1alpha1.Application, seen []string) *convoyv1alpha1.Release {
+	t.Helper()
+	rel := &convoyv1alpha1.Release{}
+	eventually(t, time.Minute, func() error {
+		got := &convoyv1alpha1.Application{}
+		if err := c.Get(ctxFor(t), client.ObjectKeyFromObject(app), got); err != nil {
+			return err
+		}
+		if got.Status.Contender == "" || slices.Contains(seen, got.Status.Contender) {
+			return fmt.Errorf("contender %q, want a new one after %v", got.Status.Contender, seen)
+		}
+		return c.Get(ctxFor(t), client.ObjectKey{Namespace: app.Namespace, Name: got.Status.Contender}, rel)
+	})
+	return rel
+}
+
+// markComplete makes a Release complete, as the strategy executor will once
+// the last step is achieved, and keeps it so until it sticks.
+func markComplete(t testing.TB, c client.Client, rel *convoyv1alpha1.Release) {
+	t.Helper()
+	eventually(t, time.Minute, func() error {
+		if err := c.Get(ctxFor(t), client.ObjectKeyFromObject(rel), rel); err != nil {
+			return err
+		}
+		if meta.IsStatusConditionTrue(rel.Status.Conditions, convoyv1alpha1.ConditionComplete) {
+			return nil
+		}
+		meta.SetStatusCondition(&rel.Status.Conditions, metav1.Condition{Type: convoyv1alpha1.ConditionComplete, Status: metav1.ConditionTrue, Reason: "LastStepAchieved"})
+		if err := c.Status().Update(ctxFor(t), rel); err != nil {
+			return err
+		}
+		return fmt.Errorf("release %s just marked complete", rel.Name)
+	})
+}
+
+// History keeps the contender, the incumbent and revisionHistoryLimit
+// completed releases more; older ones are deleted, oldest first.
+func TestHistoryIsPrunedToTheLimit(t *testing.T) {
+	_, ctx, mgmt, ns := begin(t)
+	repo := helloRepo(t)
+	app := helloApplication(ns, "pruned", repo.URL, "", map[string]any{"greeting": "0"})
+	limit := int32(1)
+	app.Spec.RevisionHistoryLimit = &limit
+	if err := mgmt.Create(ctx, app); err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for i := 1; i <= 5; i++ {
+		newest := waitForNewContender(t, mgmt, app, names)
+		names = append(names, newest.Name)
+		if i == 5 {
+			break
+		}
+		markComplete(t, mgmt, newest)
+		if err := mgmt.Get(ctx, client.ObjectKeyFromObject(app), app); err != nil {
+			t.Fatal(err)
+		}
+		app.Spec.Template.Values.Raw = []byte(fmt.Sprintf(`{"greeting":"%d"}`, i))
+		if err := mgmt.Update(ctx, app); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Releases 1-4 completed, 5 is the contender: 4 is the incumbent, 3 is
+	// the one completed release the limit keeps, 1 and 2 are gone.
+	eventually(t, time.Minute, func() error {
+		got := &convoyv1alpha1.Application{}
+		if err := mgmt.Get(ctx, client.ObjectKeyFromObject(app), got); err != nil {
+			return err
+		}
+		h := got.Status.History
+		if !slices.Equal(h, names[2:]) || got.Status.Incumbent != names[3] {
+			return fmt.Errorf("history %v incumbent %s; want %v with incumbent %s", h, got.Status.Incumbent, names[2:], names[3])
+		}
+		return nil
+	})
 }

@@ -32,10 +32,7 @@ spec:
 // release takes it over instead of making its own, it keeps selecting the
 // pods of every release, and it stays when the release that made it goes.
 func TestSharedObjectIsHandedOverNotDuplicated(t *testing.T) {
-	env := startManager(t)
-	ctx := ctxFor(t)
-	mgmt := env.ManagementClient(t)
-	ns := env.Namespace(t)
+	env, ctx, mgmt, ns := begin(t)
 	chart := copyChart(t, helloChart)
 	if err := os.WriteFile(filepath.Join(chart, "templates", "stable-service.yaml"), []byte(stableService), 0o644); err != nil {
 		t.Fatal(err)

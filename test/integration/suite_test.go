@@ -106,3 +106,11 @@ func ctxFor(t testing.TB) context.Context {
 	t.Cleanup(cancel)
 	return ctx
 }
+
+// begin starts the controllers if needed and gives the test its
+// environment, a context, a management cluster client and a namespace.
+func begin(t testing.TB) (*testenv.Env, context.Context, client.Client, string) {
+	t.Helper()
+	env := startManager(t)
+	return env, ctxFor(t), env.ManagementClient(t), env.Namespace(t)
+}
