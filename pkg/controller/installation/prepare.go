@@ -12,6 +12,9 @@ import (
 	"github.com/convoy-rollouts/convoy/pkg/render"
 )
 
+// helmHookAnnotation marks a Helm hook in rendered chart output.
+const helmHookAnnotation = "helm.sh/hook"
+
 // clusterScoped are the cluster-scoped kinds a release may carry. Namespaces
 // are created when missing and never deleted; anything else cluster-wide
 // (RBAC, CRDs, webhooks) would be shared by every release of every
@@ -50,6 +53,11 @@ func (r *Reconciler) renderObjects(ctx context.Context, it *convoyv1alpha1.Insta
 		switch {
 		case kind == "Namespace":
 			continue // created on demand, never owned by a release
+		case obj.GetAnnotations()[helmHookAnnotation] != "":
+			// Helm hooks run at points of Helm's own install and upgrade
+			// lifecycle, which convoy does not have: a release is applied
+			// continuously, so hooks (and chart tests) are not installed.
+			continue
 		case clusterScoped[kind]:
 			return nil, render.Errorf(render.ReasonInvalidManifest, "%s %q is cluster-scoped: a release may only carry namespaced objects", kind, obj.GetName())
 		case obj.GetNamespace() == "":
