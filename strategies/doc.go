@@ -3,5 +3,99 @@
 // observed in each cluster, it says what capacity and traffic each release
 // should have in each cluster and whether the step is achieved. It does no
 // I/O and imports neither client-go nor controller-runtime; the controllers
-// do the I/O and call it. The strategy engine lands with issue 4.
+// do the I/O and call it.
+//
+// # Replica math
+//
+// A step gives each release a capacity in percent of the chart's full
+// replica count, and every selected cluster runs that share of the full
+// count (capacity is per cluster, never divided across clusters).
+// [Replicas] turns a percent into pods with Shipper's rule,
+//
+//	pods = ceil(total × percent / 100)
+//
+// computed in integers. It rounds up on purpose: a release that is meant to
+// run at all runs at least one pod, and rounding never leaves a release
+// short of the capacity the step asks for. Worked examples:
+//
+//	total 3:  0% → 0   1% → 1   33% → 1   34% → 2   66% → 2   67% → 3   100% → 3
+//	total 10: 10% → 1  15% → 2  50% → 5
+//	total 4:  1% → 1   10% → 1  25% → 1   26% → 2   50% → 2   90% → 4
+//
+// # Executing a step
+//
+// [Plan] is the release controller's step executor, Shipper's pipeline made
+// stateless: it is called on every reconcile with what is observed now and
+// returns the one target spec to write next, or the stage to wait for.
+//
+// The step executed is the contender's target step, except for an
+// application's first release: with no incumbent there is nothing to
+// protect, so it goes straight to the last step (as Argo Rollouts does for a
+// first deploy) and the incumbent's stages are neither patched nor waited
+// for.
+//
+// Installation always comes first. Then, in the common case, going forward
+// (the target step is at or after the achieved one) the stages run
+// contender capacity, contender traffic, incumbent traffic, incumbent
+// capacity; going backward (a retreat or an abort) incumbent capacity,
+// incumbent traffic, contender traffic, contender capacity. Each stage
+// writes its target if its spec differs from the step in any cluster, then
+// waits until the target is achieved (status current and Ready everywhere)
+// before the next stage starts: one target moves at a time. Each release's
+// targets are compared and written over that release's own clusters
+// (Input.IncumbentClusters when the incumbent runs elsewhere).
+//
+// Input that cannot be executed (no steps, a step index out of range, a
+// step sending traffic to a release with 0% capacity, a cluster listed
+// twice, a target holding a cluster its release does not run in, ...) gets
+// a *FieldError naming the field, and no decision.
+//
+// # Safety
+//
+// The rule behind that order is that capacity rises before traffic and
+// traffic falls before capacity. Plan enforces it from any starting point,
+// not only from a step that was achieved: jumps over several steps,
+// retreats, strategies whose contender shrinks going forward, targets
+// edited by hand, or status that is still catching up. It orders the moves
+// by what each one does to the values rather than by step direction alone:
+//
+//  1. capacity that must rise anywhere rises (to at least the step's value,
+//     never lowering a cluster in the same write);
+//  2. traffic weights that must rise anywhere rise;
+//  3. traffic weights that must fall fall to the step's values;
+//  4. capacity that must fall falls to the step's values.
+//
+// Within each phase the release the step favours moves first: the
+// contender going forward, the incumbent going backward. From an achieved
+// step of a strategy in which the contender only grows and the incumbent
+// only shrinks from step to step (every preset), this is exactly the stage
+// order above. Otherwise stages may come in another order, and a target
+// may be written twice in one step: first raised where it is short, later
+// lowered where it is over.
+//
+// The invariants, checked by FuzzPlan from random starting states:
+//
+//   - Traffic never moves to a release whose capacity is not achieved: a
+//     write that raises a release's weight, or that makes any of its
+//     endpoints a larger share of the total weight (lowering the other
+//     release's weight does), is made only when that release's capacity
+//     target is achieved and at least the step's value in every cluster.
+//     Plan waits for that capacity otherwise. "At least" rather than
+//     "equal": when a release's capacity must fall and its traffic rise (a
+//     contender warmed up at 100% that serves weight 10 at 50% next), one
+//     of the two has to move first; traffic rises onto the larger, achieved
+//     capacity, and capacity falls once that traffic is settled.
+//   - Capacity falls only under traffic that is settled: a write that
+//     lowers a release's capacity anywhere is made only when its traffic
+//     target is at the step's weights and achieved.
+//   - The weights never all become zero: rises come before falls, and a
+//     step never has both weights zero (nor, for a first release, a zero
+//     contender weight at the last step), so DNS always has an endpoint.
+//
+// Weights are relative. When a strategy's weights keep the same sum from
+// step to step (every preset uses 100), one release's share only grows
+// while the other's shrinks and no write overshoots the step's split. When
+// both weights move the same way (10/10 to 100/300), writing one target at
+// a time can briefly give a release more share than either step does; keep
+// step weights on a common total to avoid it.
 package strategies

@@ -1,0 +1,113 @@
+package strategies
+
+import (
+	convoyv1alpha1 "github.com/convoy-rollouts/convoy/apis/convoy/v1alpha1"
+)
+
+// Role is a release's part in a rollout.
+type Role string
+
+const (
+	// Contender is the newest release, being rolled out.
+	Contender Role = "contender"
+	// Incumbent is the newest completed release before it.
+	Incumbent Role = "incumbent"
+)
+
+// Kind is what a target controls.
+type Kind string
+
+const (
+	// Capacity targets hold a percent of the full replica count per cluster.
+	Capacity Kind = "capacity"
+	// Traffic targets hold a DNS weight per cluster.
+	Traffic Kind = "traffic"
+)
+
+// Target is one of the four targets a step drives: the contender's and the
+// incumbent's capacity and traffic.
+type Target struct {
+	Role Role
+	Kind Kind
+}
+
+// Stage is a stage of executing a step. Going forward they run in the
+// order InstallationStage, ContenderCapacity, ContenderTraffic,
+// IncumbentTraffic, IncumbentCapacity; going backward (a retreat or an
+// abort) the four target stages run in reverse: capacity rises before
+// traffic, and traffic falls before capacity. That is the order for every
+// strategy whose contender only grows going forward; for others Plan keeps
+// the rule itself and may visit a stage twice (see the package doc).
+type Stage string
+
+const (
+	StageInstallation      Stage = "Installation"
+	StageContenderCapacity Stage = "ContenderCapacity"
+	StageContenderTraffic  Stage = "ContenderTraffic"
+	StageIncumbentTraffic  Stage = "IncumbentTraffic"
+	StageIncumbentCapacity Stage = "IncumbentCapacity"
+	// StageDone: every stage of the step is achieved.
+	StageDone Stage = "Done"
+)
+
+// Observed is what the executor saw of one target.
+type Observed struct {
+	// Values are the target's spec now: percent (capacity) or weight
+	// (traffic), per cluster. A cluster missing from the map counts as 0.
+	Values map[string]int32
+	// Achieved reports that the target's status is current (its
+	// observedGeneration equals its generation) and Ready in every cluster.
+	// Stale status never counts.
+	Achieved bool
+}
+
+// Input is everything Plan needs: no I/O happens in this package.
+type Input struct {
+	// Steps of the contender's strategy, presets already expanded.
+	Steps []convoyv1alpha1.StrategyStep
+	// TargetStep is the contender's spec.targetStep.
+	TargetStep int32
+	// AchievedStep is the contender's last achieved step, -1 for none.
+	AchievedStep int32
+	// Clusters the releases run in: the contender's clusters, and the
+	// incumbent's too unless IncumbentClusters lists them.
+	Clusters []string
+	// IncumbentClusters are the clusters the incumbent runs in when they
+	// differ from the contender's (its Application's cluster requirements
+	// changed); empty means the same as Clusters. Each release's targets are
+	// compared and patched over its own clusters.
+	IncumbentClusters []string
+	// Installed reports that the contender's objects are installed in
+	// every cluster (its InstallationTarget is Ready and current).
+	Installed bool
+	// HasIncumbent is false for an application's first release.
+	HasIncumbent bool
+	// Targets are the observed targets; the incumbent's are ignored
+	// without an incumbent.
+	Targets map[Target]Observed
+}
+
+// Patch is a target spec to write: Values per cluster, for every cluster
+// of the target's release.
+type Patch struct {
+	Target Target
+	Values map[string]int32
+}
+
+// Decision is what to do next.
+type Decision struct {
+	// Step is the index of the step being executed.
+	Step int32
+	// Backward is true for a retreat: the step is before the achieved one.
+	Backward bool
+	// WaitingFor is the first stage not achieved yet, StageDone when the
+	// step is achieved in every cluster.
+	WaitingFor Stage
+	// Patch is the one target spec to write now, nil when nothing needs
+	// writing (the executor then waits for WaitingFor to be achieved).
+	// Only one target moves at a time, in the stage order, so capacity
+	// always leads traffic up and trails it down.
+	Patch *Patch
+	// Achieved lists the stages of Step already achieved, in order.
+	Achieved []Stage
+}

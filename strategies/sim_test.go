@@ -1,0 +1,349 @@
+package strategies
+
+import (
+	"fmt"
+	"maps"
+	"math/rand"
+	"reflect"
+	"slices"
+
+	convoyv1alpha1 "github.com/convoy-rollouts/convoy/apis/convoy/v1alpha1"
+)
+
+// world plays the controllers around Plan: it holds the four targets'
+// specs, writes the patches Plan returns, and makes a written target
+// achieved only once each of its clusters became ready, one cluster per
+// tick in an order drawn from rng. Installation finishes the same way.
+type world struct {
+	rng          *rand.Rand
+	steps        []convoyv1alpha1.StrategyStep
+	clusters     []string // the contender's
+	incumbentAt  []string // the incumbent's, when they differ
+	hasIncumbent bool
+	targetStep   int32
+	achievedStep int32
+
+	installing []string            // clusters not installed yet, in the order they finish
+	specs      [4]map[string]int32 // by slot
+	pending    [4][]string         // clusters not ready yet, in the order they become ready
+}
+
+func (w *world) clustersOf(r Role) []string {
+	if r == Incumbent && len(w.incumbentAt) > 0 {
+		return w.incumbentAt
+	}
+	return w.clusters
+}
+
+func (w *world) input() Input {
+	in := Input{
+		Steps:        w.steps,
+		TargetStep:   w.targetStep,
+		AchievedStep: w.achievedStep,
+		Clusters:     w.clusters,
+		Installed:    len(w.installing) == 0,
+		HasIncumbent: w.hasIncumbent,
+		Targets:      make(map[Target]Observed, 4),
+	}
+	if w.hasIncumbent {
+		in.IncumbentClusters = w.incumbentAt
+	}
+	for s, t := range slotTargets {
+		if t.Role == Incumbent && !w.hasIncumbent {
+			continue
+		}
+		// Copies: Plan must not depend on the caller's maps staying put.
+		in.Targets[t] = Observed{Values: maps.Clone(w.specs[s]), Achieved: len(w.pending[s]) == 0}
+	}
+	return in
+}
+
+// shuffled is clusters in a random order.
+func (w *world) shuffled(clusters []string) []string {
+	out := slices.Clone(clusters)
+	w.rng.Shuffle(len(out), func(i, j int) { out[i], out[j] = out[j], out[i] })
+	return out
+}
+
+// apply writes a patch: the clusters whose value changed are not ready
+// until their controller catches up, which takes a tick per cluster.
+func (w *world) apply(p *Patch) {
+	if p == nil {
+		return
+	}
+	s := slotOf(p.Target)
+	spec := w.specs[s]
+	if spec == nil {
+		spec = map[string]int32{}
+		w.specs[s] = spec
+	}
+	changed := slices.Clone(w.pending[s])
+	for c, v := range p.Values {
+		if spec[c] != v && !slices.Contains(changed, c) {
+			changed = append(changed, c)
+		}
+		spec[c] = v
+	}
+	slices.Sort(changed)
+	w.pending[s] = w.shuffled(changed)
+}
+
+// tick lets every controller make one cluster ready.
+func (w *world) tick() {
+	if len(w.installing) > 0 {
+		w.installing = w.installing[1:]
+	}
+	for s := range w.pending {
+		if len(w.pending[s]) > 0 {
+			w.pending[s] = w.pending[s][1:]
+		}
+	}
+}
+
+// bound is how many iterations a step may take: at most two writes per
+// target, and every wait ends after a tick per cluster for installation,
+// for each target's readiness at the start, and for each write.
+func (w *world) bound() int {
+	n := max(len(w.clusters), len(w.incumbentAt))
+	return 8 + 1 + n*(1+4+8)
+}
+
+// runStep calls Plan until the step is done, checking every decision
+// (checkDecision, and that Plan is pure: the same input gives the same
+// decision and is left as it was), writes its patch, and calls visit, if
+// any, with the input the decision was made from; the world already holds
+// the patch. It records the achieved step as the release controller does.
+func (w *world) runStep(visit func(in Input, d Decision) error) (Decision, error) {
+	limit := w.bound()
+	for i := 0; ; i++ {
+		if i >= limit {
+			return Decision{}, fmt.Errorf("(d) step %d not done after %d iterations", w.targetStep, limit)
+		}
+		in, kept := w.input(), w.input()
+		d, err := Plan(in)
+		if err != nil {
+			return d, err
+		}
+		if again, err := Plan(in); err != nil || !reflect.DeepEqual(again, d) || !reflect.DeepEqual(in, kept) {
+			return d, fmt.Errorf("Plan is not pure: %+v, then %+v, %v", d, again, err)
+		}
+		if err := checkDecision(in, d); err != nil {
+			return d, err
+		}
+		w.apply(d.Patch)
+		if visit != nil {
+			if err := visit(in, d); err != nil {
+				return d, err
+			}
+		}
+		if d.WaitingFor == StageDone {
+			w.achievedStep = d.Step
+			return d, nil
+		}
+		w.tick()
+	}
+}
+
+// settle puts both releases at a step, installed and ready everywhere, as
+// if it had been achieved.
+func (w *world) settle(step int32) {
+	s := w.steps[step]
+	wants := [4]int32{s.Capacity.Contender, s.Traffic.Contender, s.Capacity.Incumbent, s.Traffic.Incumbent}
+	for i, t := range slotTargets {
+		w.specs[i] = nil
+		w.pending[i] = nil
+		if t.Role == Incumbent && !w.hasIncumbent {
+			continue
+		}
+		w.specs[i] = uniform(w.clustersOf(t.Role), wants[i])
+	}
+	w.installing = nil
+	w.targetStep, w.achievedStep = step, step
+}
+
+func uniform(clusters []string, v int32) map[string]int32 {
+	m := make(map[string]int32, len(clusters))
+	for _, c := range clusters {
+		m[c] = v
+	}
+	return m
+}
+
+// wantOf is a step's value for a target, read straight from the step so
+// the checks below do not share the executor's bookkeeping.
+func wantOf(s convoyv1alpha1.StrategyStep, t Target) int32 {
+	switch t {
+	case Target{Contender, Capacity}:
+		return s.Capacity.Contender
+	case Target{Contender, Traffic}:
+		return s.Traffic.Contender
+	case Target{Incumbent, Capacity}:
+		return s.Capacity.Incumbent
+	default:
+		return s.Traffic.Incumbent
+	}
+}
+
+func clustersIn(in Input, r Role) []string {
+	if r == Incumbent && len(in.IncumbentClusters) > 0 {
+		return in.IncumbentClusters
+	}
+	return in.Clusters
+}
+
+// checkDecision asserts the invariants of one decision against the input
+// it was made from. It recomputes everything from the Input and the step,
+// independently of executor.go.
+func checkDecision(in Input, d Decision) error {
+	step := in.TargetStep
+	if !in.HasIncumbent {
+		step = int32(len(in.Steps)) - 1
+	}
+	if d.Step != step || d.Backward != (step < in.AchievedStep) {
+		return fmt.Errorf("executed step %d backward=%v, want step %d backward=%v", d.Step, d.Backward, step, step < in.AchievedStep)
+	}
+	st := in.Steps[step]
+	if !in.Installed {
+		if d.WaitingFor != StageInstallation || d.Patch != nil || len(d.Achieved) != 0 {
+			return fmt.Errorf("not installed, yet decided %+v", d)
+		}
+		return nil
+	}
+	if len(d.Achieved) == 0 || d.Achieved[0] != StageInstallation {
+		return fmt.Errorf("installed, but Achieved = %v", d.Achieved)
+	}
+	if slices.Contains(d.Achieved, d.WaitingFor) {
+		return fmt.Errorf("waiting for %s, which is listed as achieved %v", d.WaitingFor, d.Achieved)
+	}
+	inPlay := func(t Target) bool { return t.Role == Contender || in.HasIncumbent }
+	settled := func(t Target) bool {
+		obs := in.Targets[t]
+		if !obs.Achieved {
+			return false
+		}
+		for _, c := range clustersIn(in, t.Role) {
+			if obs.Values[c] != wantOf(st, t) {
+				return false
+			}
+		}
+		return true
+	}
+	for i, stage := range d.Achieved[1:] {
+		t, ok := stageTarget(stage)
+		if !ok || slices.Contains(d.Achieved[:i+1], stage) {
+			return fmt.Errorf("Achieved %v lists %s twice or is not a target stage", d.Achieved, stage)
+		}
+		if !inPlay(t) || !settled(t) {
+			return fmt.Errorf("stage %s listed as achieved, but its target is not settled: %+v", stage, in.Targets[t])
+		}
+	}
+	if d.WaitingFor == StageDone {
+		if d.Patch != nil {
+			return fmt.Errorf("done, yet patching %+v", d.Patch)
+		}
+		for _, t := range slotTargets {
+			if inPlay(t) && !settled(t) {
+				return fmt.Errorf("done, but %s %s is not at %d and achieved: %+v", t.Role, t.Kind, wantOf(st, t), in.Targets[t])
+			}
+		}
+		return nil
+	}
+	p := d.Patch
+	if p == nil {
+		return nil
+	}
+	t := p.Target
+	if !inPlay(t) {
+		return fmt.Errorf("patches the incumbent's %s without an incumbent", t.Kind)
+	}
+	clusters := clustersIn(in, t.Role)
+	if len(p.Values) != len(clusters) {
+		return fmt.Errorf("patch %v does not cover exactly the clusters %v", p.Values, clusters)
+	}
+	before := in.Targets[t].Values
+	raises, lowers := false, false
+	for _, c := range clusters {
+		v, ok := p.Values[c]
+		if !ok {
+			return fmt.Errorf("patch %v misses cluster %s", p.Values, c)
+		}
+		raises = raises || v > before[c]
+		lowers = lowers || v < before[c]
+	}
+	if !raises && !lowers {
+		return fmt.Errorf("patch %v of %s %s changes nothing", p.Values, t.Role, t.Kind)
+	}
+	capacityCovers := func(r Role) error {
+		ct := Target{r, Capacity}
+		obs := in.Targets[ct]
+		if !obs.Achieved {
+			return fmt.Errorf("%s capacity is not achieved", r)
+		}
+		for _, c := range clustersIn(in, r) {
+			if obs.Values[c] < wantOf(st, ct) {
+				return fmt.Errorf("%s capacity in %s is %d%%, under the step's %d%%", r, c, obs.Values[c], wantOf(st, ct))
+			}
+		}
+		return nil
+	}
+	if t.Kind == Capacity {
+		// (c) capacity falls only under settled traffic.
+		if lowers && !settled(Target{t.Role, Traffic}) {
+			return fmt.Errorf("(c) lowers %s capacity to %v while its traffic %+v is not settled at %d", t.Role, p.Values, in.Targets[Target{t.Role, Traffic}], wantOf(st, Target{t.Role, Traffic}))
+		}
+		return nil
+	}
+	// (a) traffic rises only onto achieved capacity of at least the step's.
+	if raises {
+		if err := capacityCovers(t.Role); err != nil {
+			return fmt.Errorf("(a) raises %s traffic to %v but %v", t.Role, p.Values, err)
+		}
+	}
+	// (a) in shares: no endpoint's share of the total weight grows unless
+	// its release's capacity is achieved and at least the step's.
+	type endpoint struct {
+		r Role
+		c string
+	}
+	weights := func(after bool) (map[endpoint]int64, int64) {
+		m := map[endpoint]int64{}
+		var sum int64
+		for _, r := range []Role{Contender, Incumbent} {
+			if !inPlay(Target{r, Traffic}) {
+				continue
+			}
+			for _, c := range clustersIn(in, r) {
+				w := int64(in.Targets[Target{r, Traffic}].Values[c])
+				if after && r == t.Role {
+					w = int64(p.Values[c])
+				}
+				m[endpoint{r, c}] = w
+				sum += w
+			}
+		}
+		return m, sum
+	}
+	wb, sb := weights(false)
+	wa, sa := weights(true)
+	for e, w := range wa {
+		if w > 0 && (sb == 0 || w*sb > wb[e]*sa) {
+			if err := capacityCovers(e.r); err != nil {
+				return fmt.Errorf("(a) %s traffic patch %v grows the share of %s in %s but %v", t.Role, p.Values, e.r, e.c, err)
+			}
+		}
+	}
+	// (b) the weights never all become zero.
+	if sb > 0 && sa == 0 {
+		return fmt.Errorf("(b) %s traffic patch %v leaves every weight zero", t.Role, p.Values)
+	}
+	return nil
+}
+
+func stageTarget(s Stage) (Target, bool) {
+	for i, st := range slotStages {
+		if st == s {
+			return slotTargets[i], true
+		}
+	}
+	return Target{}, false
+}
