@@ -36,7 +36,7 @@ func run() error {
 		metricsAddr    = flag.String("metrics-bind-address", "0", "address of the /metrics endpoint; 0 turns it off")
 		probeAddr      = flag.String("health-probe-bind-address", ":8081", "address of the /healthz and /readyz endpoints; 0 turns them off")
 		blockNamespace = flag.String("global-block-namespace", rolloutblock.DefaultGlobalNamespace, "namespace whose RolloutBlocks apply to every namespace")
-		disabled       = flag.String("disable-controllers", "", "comma-separated controllers not to run: application, release, installation")
+		disabled       = flag.String("disable-controllers", "", "comma-separated controllers not to run: application, release, installation, capacity, traffic")
 		cacheDir       = flag.String("cache-dir", "", "where charts and git checkouts are cached (default: the user's cache directory)")
 	)
 	logOpts := zap.Options{}

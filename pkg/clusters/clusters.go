@@ -23,6 +23,16 @@ import (
 	convoyv1alpha1 "github.com/convoy-rollouts/convoy/apis/convoy/v1alpha1"
 )
 
+// Field managers of convoy's writes in application clusters.
+const (
+	// InstallerFieldManager applies a release's objects.
+	InstallerFieldManager = "convoy"
+	// CapacityFieldManager alone owns a Deployment's spec.replicas: the
+	// installer creates Deployments at 0 replicas under it and never
+	// applies replicas again, so installer and capacity never fight.
+	CapacityFieldManager = "convoy-capacity"
+)
+
 // RequestTimeout bounds every request to an application cluster.
 const RequestTimeout = 15 * time.Second
 
@@ -55,6 +65,7 @@ type Store struct {
 
 	mu      sync.Mutex
 	clients map[string]cached
+	caches  caches
 }
 
 type cached struct {
@@ -63,25 +74,32 @@ type cached struct {
 	client  client.Client
 }
 
-// Client returns a client of the named application cluster.
-func (s *Store) Client(ctx context.Context, name string) (client.Client, error) {
+// config reads the named cluster's REST config, and a version that changes
+// whenever its URL or credentials do.
+func (s *Store) config(ctx context.Context, name string) (*rest.Config, string, error) {
 	cluster := &convoyv1alpha1.Cluster{}
 	if err := s.Management.Get(ctx, client.ObjectKey{Name: name}, cluster); err != nil {
-		return nil, &Error{name, ReasonClusterNotFound, fmt.Errorf("reading Cluster %s: %w", name, err)}
+		return nil, "", &Error{name, ReasonClusterNotFound, fmt.Errorf("reading Cluster %s: %w", name, err)}
 	}
 	ref := cluster.Spec.CredentialsSecretRef
 	secret := &corev1.Secret{}
 	if err := s.Management.Get(ctx, client.ObjectKey{Namespace: ref.Namespace, Name: ref.Name}, secret); err != nil {
-		return nil, &Error{name, ReasonCredentialsNotFound, fmt.Errorf("reading credentials Secret %s/%s: %w", ref.Namespace, ref.Name, err)}
+		return nil, "", &Error{name, ReasonCredentialsNotFound, fmt.Errorf("reading credentials Secret %s/%s: %w", ref.Namespace, ref.Name, err)}
 	}
-	version := cluster.Spec.APIServerURL + "|" + secret.ResourceVersion
+	return RESTConfig(cluster, secret), cluster.Spec.APIServerURL + "|" + secret.ResourceVersion, nil
+}
 
+// Client returns a client of the named application cluster.
+func (s *Store) Client(ctx context.Context, name string) (client.Client, error) {
+	cfg, version, err := s.config(ctx, name)
+	if err != nil {
+		return nil, err
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if c, ok := s.clients[name]; ok && c.version == version {
 		return c.client, nil
 	}
-	cfg := RESTConfig(cluster, secret)
 	wc, err := client.NewWithWatch(cfg, client.Options{Scheme: s.Scheme})
 	if err != nil {
 		return nil, &Error{name, ReasonClusterUnreachable, err}

@@ -14,8 +14,10 @@ import (
 	convoyv1alpha1 "github.com/convoy-rollouts/convoy/apis/convoy/v1alpha1"
 	"github.com/convoy-rollouts/convoy/pkg/clusters"
 	"github.com/convoy-rollouts/convoy/pkg/controller/application"
+	"github.com/convoy-rollouts/convoy/pkg/controller/capacity"
 	"github.com/convoy-rollouts/convoy/pkg/controller/installation"
 	"github.com/convoy-rollouts/convoy/pkg/controller/release"
+	"github.com/convoy-rollouts/convoy/pkg/controller/traffic"
 	"github.com/convoy-rollouts/convoy/pkg/render"
 )
 
@@ -37,7 +39,7 @@ type Options struct {
 	// installation.DefaultResync when zero.
 	InstallationResync time.Duration
 	// Disabled names controllers not to run ("application", "release",
-	// "installation").
+	// "installation", "capacity", "traffic").
 	Disabled map[string]bool
 }
 
@@ -57,6 +59,12 @@ func Setup(mgr ctrl.Manager, opts Options) error {
 				Recorder: mgr.GetEventRecorder("convoy-release"),
 			}).SetupWithManager(mgr)
 		},
+		"capacity": func() error {
+			return (&capacity.Reconciler{Client: mgr.GetClient(), Clusters: store}).SetupWithManager(mgr)
+		},
+		"traffic": func() error {
+			return (&traffic.Reconciler{Client: mgr.GetClient()}).SetupWithManager(mgr)
+		},
 		"installation": func() error {
 			return (&installation.Reconciler{
 				Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Renderer: opts.Renderer,
@@ -65,7 +73,7 @@ func Setup(mgr ctrl.Manager, opts Options) error {
 			}).SetupWithManager(mgr)
 		},
 	}
-	for _, name := range []string{"application", "release", "installation"} {
+	for _, name := range []string{"application", "release", "installation", "capacity", "traffic"} {
 		if opts.Disabled[name] {
 			continue
 		}

@@ -17,6 +17,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	convoyv1alpha1 "github.com/convoy-rollouts/convoy/apis/convoy/v1alpha1"
+	"github.com/convoy-rollouts/convoy/pkg/clusters"
 	"github.com/convoy-rollouts/convoy/test/chartrepo"
 	"github.com/convoy-rollouts/convoy/test/testenv"
 )
@@ -117,7 +118,8 @@ func releaseObjects(t *testing.T, env *testenv.Env, ns, release string) map[stri
 
 // An Application becomes a Release pinned to the newest matching chart
 // version, placed on one eu-west and one us-east cluster, and its objects
-// land there and nowhere else, Deployments at zero replicas.
+// land there and nowhere else; spec.replicas of the Deployment belongs to
+// the capacity controller alone.
 func TestChartApplicationIsInstalledInItsClustersOnly(t *testing.T) {
 	env, ctx, mgmt, ns := begin(t)
 	repo := chartrepo.Start(t, chartrepo.Options{Charts: []chartrepo.Chart{{Dir: helloChart, Versions: []string{"0.1.0", "0.1.5", "0.2.0"}}}})
@@ -158,8 +160,9 @@ func TestChartApplicationIsInstalledInItsClustersOnly(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, d := range deps.Items {
-			if d.Spec.Replicas == nil || *d.Spec.Replicas != 0 {
-				t.Errorf("cluster %s: Deployment %s has %v replicas; the installer must create it at 0", name, d.Name, d.Spec.Replicas)
+			if owners := replicaOwners(&d); !slices.Equal(owners, []string{clusters.CapacityFieldManager}) {
+				t.Errorf("cluster %s: spec.replicas of Deployment %s is owned by %v; only %s may own it, or installer and capacity fight",
+					name, d.Name, owners, clusters.CapacityFieldManager)
 			}
 		}
 	}
@@ -241,6 +244,24 @@ func TestChartReleasesSitSideBySideAndGoAway(t *testing.T) {
 	if objs := releaseObjects(t, env, ns, second.Name); len(objs) != len(clusters) {
 		t.Errorf("deleting %s touched %s: its objects are now %v", first.Name, second.Name, objs)
 	}
+}
+
+// replicaOwners are the field managers that own a Deployment's
+// spec.replicas.
+func replicaOwners(d *appsv1.Deployment) []string {
+	var owners []string
+	for _, mf := range d.ManagedFields {
+		var fields struct {
+			Spec map[string]any `json:"f:spec"`
+		}
+		if mf.FieldsV1 != nil && json.Unmarshal(mf.FieldsV1.Raw, &fields) == nil {
+			if _, ok := fields.Spec["f:replicas"]; ok {
+				owners = append(owners, mf.Manager)
+			}
+		}
+	}
+	slices.Sort(owners)
+	return slices.Compact(owners)
 }
 
 // podLabels are the pod template labels of the release's Deployment.

@@ -6,9 +6,9 @@ import (
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	convoyv1alpha1 "github.com/convoy-rollouts/convoy/apis/convoy/v1alpha1"
 	"github.com/convoy-rollouts/convoy/test/chartrepo"
 )
 
@@ -40,12 +40,10 @@ func TestHelmHooksAreNotInstalled(t *testing.T) {
 	}
 	rel := waitForReleases(t, mgmt, app, 1)[0]
 	for _, cluster := range waitInstalled(t, mgmt, ns, rel.Name) {
-		pods := &corev1.PodList{}
-		if err := env.ClusterClient(t, cluster).List(ctx, pods, client.InNamespace(ns), client.MatchingLabels{convoyv1alpha1.LabelRelease: rel.Name}); err != nil {
-			t.Fatal(err)
-		}
-		for _, p := range pods.Items {
-			t.Errorf("cluster %s: the chart's test hook %s was installed", cluster, p.Name)
+		hook := &corev1.Pod{}
+		err := env.ClusterClient(t, cluster).Get(ctx, client.ObjectKey{Namespace: ns, Name: rel.Name + "-test"}, hook)
+		if !apierrors.IsNotFound(err) {
+			t.Errorf("cluster %s: the chart's test hook %s/%s-test: got %v, want NotFound", cluster, ns, rel.Name, err)
 		}
 		if len(releaseObjects(t, env, ns, rel.Name)[cluster]) != 2 {
 			t.Errorf("cluster %s: the chart's own Deployment and Service are missing", cluster)

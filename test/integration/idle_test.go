@@ -15,8 +15,10 @@ import (
 	convoyv1alpha1 "github.com/convoy-rollouts/convoy/apis/convoy/v1alpha1"
 	"github.com/convoy-rollouts/convoy/pkg/clusters"
 	"github.com/convoy-rollouts/convoy/pkg/controller/application"
+	"github.com/convoy-rollouts/convoy/pkg/controller/capacity"
 	"github.com/convoy-rollouts/convoy/pkg/controller/installation"
 	"github.com/convoy-rollouts/convoy/pkg/controller/release"
+	"github.com/convoy-rollouts/convoy/pkg/controller/traffic"
 	"github.com/convoy-rollouts/convoy/pkg/manager"
 	"github.com/convoy-rollouts/convoy/pkg/render"
 	"github.com/convoy-rollouts/convoy/pkg/render/helm"
@@ -77,15 +79,17 @@ func countWrites(c client.WithWatch, n *atomic.Int64) client.Client {
 	})
 }
 
-// idleFixture is an installed chart Application and a second, counting set
-// of the three reconcilers, warmed up by one reconcile each.
+// idleFixture is a chart Application whose first release completed, and a
+// second, counting set of the reconcilers, warmed up by one reconcile each.
 type idleFixture struct {
-	n       counts
-	repo    *chartrepo.Server
-	reqs    []ctrl.Request
-	app     *application.Reconciler
-	release *release.Reconciler
-	install *installation.Reconciler
+	n        counts
+	repo     *chartrepo.Server
+	reqs     []ctrl.Request
+	app      *application.Reconciler
+	release  *release.Reconciler
+	install  *installation.Reconciler
+	capacity *capacity.Reconciler
+	traffic  *traffic.Reconciler
 }
 
 func newIdleFixture(t testing.TB) *idleFixture {
@@ -96,7 +100,7 @@ func newIdleFixture(t testing.TB) *idleFixture {
 		t.Fatal(err)
 	}
 	rel := waitForReleases(t, mgmt, app, 1)[0]
-	waitInstalled(t, mgmt, ns, rel.Name)
+	waitComplete(t, mgmt, &rel)
 
 	cfg := env.ManagementConfig(t)
 	direct, err := client.NewWithWatch(cfg, client.Options{Scheme: manager.Scheme})
@@ -114,6 +118,8 @@ func newIdleFixture(t testing.TB) *idleFixture {
 
 	f.app = &application.Reconciler{Client: counted, APIReader: counted, Resolver: renderer, Recorder: recorder, GlobalBlockNamespace: "convoy-system"}
 	f.release = &release.Reconciler{Client: counted, APIReader: counted, Renderer: renderer, Recorder: recorder}
+	f.capacity = &capacity.Reconciler{Client: counted, Clusters: store}
+	f.traffic = &traffic.Reconciler{Client: counted}
 	f.install = &installation.Reconciler{Client: counted, APIReader: counted, Renderer: renderer, Distinguish: kustomize.Distinguish, Clusters: store, Recorder: recorder}
 	f.reqs = []ctrl.Request{{NamespacedName: client.ObjectKeyFromObject(app)}, {NamespacedName: client.ObjectKeyFromObject(&rel)}}
 	f.reconcileAll(t) // warm up: the installer's first look renders once
@@ -138,10 +144,17 @@ func (f *idleFixture) reconcileAll(tb testing.TB) {
 	if _, err := f.install.Reconcile(ctx, f.reqs[1]); err != nil {
 		tb.Fatal(err)
 	}
+	if _, err := f.capacity.Reconcile(ctx, f.reqs[1]); err != nil {
+		tb.Fatal(err)
+	}
+	if _, err := f.traffic.Reconcile(ctx, f.reqs[1]); err != nil {
+		tb.Fatal(err)
+	}
 }
 
 // A reconcile that finds nothing changed renders nothing, fetches nothing
-// from the repository and writes nothing to any cluster.
+// from the repository and writes nothing to any cluster: application,
+// release, installation, capacity and traffic alike.
 func TestIdleReconcileDoesNothing(t *testing.T) {
 	f := newIdleFixture(t)
 	before := f.fetches()
@@ -149,7 +162,7 @@ func TestIdleReconcileDoesNothing(t *testing.T) {
 		f.reconcileAll(t)
 	}
 	if r, s, w, fetched := f.n.renders.Load(), f.n.resolves.Load(), f.n.writes.Load(), f.fetches()-before; r+s+w != 0 || fetched != 0 {
-		t.Errorf("5 idle rounds of application, release and installation reconciles: %d renders, %d resolves, %d repository fetches, %d API writes; want none", r, s, fetched, w)
+		t.Errorf("5 idle rounds of application, release, installation, capacity and traffic reconciles: %d renders, %d resolves, %d repository fetches, %d API writes; want none", r, s, fetched, w)
 	}
 }
 

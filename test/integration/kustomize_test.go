@@ -3,6 +3,7 @@ package integration
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -12,6 +13,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	convoyv1alpha1 "github.com/convoy-rollouts/convoy/apis/convoy/v1alpha1"
+	"github.com/convoy-rollouts/convoy/pkg/clusters"
 	"github.com/convoy-rollouts/convoy/test/gitserver"
 )
 
@@ -88,8 +90,8 @@ func TestKustomizeReleasesSitSideBySide(t *testing.T) {
 		if want := "-" + mine; len(dep.Name) <= len(want) || dep.Name[len(dep.Name)-len(want):] != want {
 			t.Errorf("kustomize Deployment %q does not carry the per-release suffix %q", dep.Name, want)
 		}
-		if *dep.Spec.Replicas != 0 {
-			t.Errorf("Deployment %s created with %d replicas, want 0", dep.Name, *dep.Spec.Replicas)
+		if owners := replicaOwners(&dep); !slices.Equal(owners, []string{clusters.CapacityFieldManager}) {
+			t.Errorf("spec.replicas of Deployment %s is owned by %v, want %s alone", dep.Name, owners, clusters.CapacityFieldManager)
 		}
 		theirPods := labels.Set(podLabels(t, c, ns, theirs))
 		sel, _ := metav1.LabelSelectorAsSelector(dep.Spec.Selector)

@@ -174,6 +174,20 @@ func waitForNewContender(t testing.TB, c client.Client, app *convoyv1alpha1.Appl
 	return rel
 }
 
+// waitComplete waits until the Release is Complete.
+func waitComplete(t testing.TB, c client.Client, rel *convoyv1alpha1.Release) {
+	t.Helper()
+	eventually(t, 2*time.Minute, func() error {
+		if err := c.Get(ctxFor(t), client.ObjectKeyFromObject(rel), rel); err != nil {
+			return err
+		}
+		if !meta.IsStatusConditionTrue(rel.Status.Conditions, convoyv1alpha1.ConditionComplete) {
+			return fmt.Errorf("release %s not complete: waiting for %s; %+v", rel.Name, rel.Status.WaitingFor, rel.Status.Conditions)
+		}
+		return nil
+	})
+}
+
 // markComplete makes a Release complete, as the strategy executor will once
 // the last step is achieved, and keeps it so until it sticks.
 func markComplete(t testing.TB, c client.Client, rel *convoyv1alpha1.Release) {

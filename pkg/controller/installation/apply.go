@@ -22,12 +22,6 @@ import (
 )
 
 const (
-	// FieldManager is the installer's server-side apply field manager.
-	FieldManager = "convoy"
-	// CapacityFieldManager owns Deployment replicas: the installer creates
-	// Deployments at 0 replicas under this manager and never applies
-	// replicas again, so it never fights the capacity controller.
-	CapacityFieldManager = "convoy-capacity"
 	// anchorSuffix names the per-release, per-namespace ConfigMap that owns
 	// a release's objects in an application cluster: deleting it lets the
 	// cluster's garbage collector remove them.
@@ -164,11 +158,11 @@ func applyObject(ctx context.Context, c client.Client, it *convoyv1alpha1.Instal
 			if err := unstructured.SetNestedField(obj.Object, int64(0), "spec", "replicas"); err != nil {
 				return err
 			}
-			return c.Create(ctx, obj, client.FieldOwner(CapacityFieldManager))
+			return c.Create(ctx, obj, client.FieldOwner(clusters.CapacityFieldManager))
 		}
 		unstructured.RemoveNestedField(obj.Object, "spec", "replicas")
 	}
-	return c.Apply(ctx, client.ApplyConfigurationFromUnstructured(obj), client.FieldOwner(FieldManager), client.ForceOwnership)
+	return c.Apply(ctx, client.ApplyConfigurationFromUnstructured(obj), client.FieldOwner(clusters.InstallerFieldManager), client.ForceOwnership)
 }
 
 // AnnotationAppliedDigest records what the installer last applied to an

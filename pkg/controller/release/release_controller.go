@@ -56,10 +56,12 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		r.notScheduled(rel, string(renderErr.Reason), renderErr.Error())
 		err = nil
 	case err == nil:
-		conditions.MarkReconciling(&rel.Status.Conditions, rel.Generation, "Progressing", "scheduled; waiting for the strategy to run")
+		err = r.drive(ctx, rel)
 	}
-	if err == nil {
-		err = r.markSuperseded(ctx, rel)
+	var strategyErr *strategyError
+	if errors.As(err, &strategyErr) {
+		conditions.MarkStalled(&rel.Status.Conditions, rel.Generation, "InvalidStrategy", strategyErr.Error())
+		err = nil
 	}
 	rel.Status.ObservedGeneration = rel.Generation
 	if !equality.Semantic.DeepEqual(before.Status, rel.Status) {
@@ -68,32 +70,6 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		}
 	}
 	return ctrl.Result{}, err
-}
-
-// markSuperseded says whether a newer Release of the same Application
-// exists. A superseded Release is retired: it is not deleted (it may still
-// carry capacity and traffic), it no longer moves towards its own target
-// step, and its successor's strategy drives it down.
-func (r *Reconciler) markSuperseded(ctx context.Context, rel *convoyv1alpha1.Release) error {
-	siblings := &convoyv1alpha1.ReleaseList{}
-	app := rel.Labels[convoyv1alpha1.LabelApplication]
-	if err := r.List(ctx, siblings, client.InNamespace(rel.Namespace), client.MatchingLabels{convoyv1alpha1.LabelApplication: app}); err != nil {
-		return fmt.Errorf("listing the releases of %s: %w", app, err)
-	}
-	var newest *convoyv1alpha1.Release
-	for i := range siblings.Items {
-		s := &siblings.Items[i]
-		if s.ReleaseGeneration() > rel.ReleaseGeneration() && (newest == nil || s.ReleaseGeneration() > newest.ReleaseGeneration()) {
-			newest = s
-		}
-	}
-	if newest == nil {
-		meta.RemoveStatusCondition(&rel.Status.Conditions, convoyv1alpha1.ConditionSuperseded)
-		return nil
-	}
-	conditions.Set(&rel.Status.Conditions, rel.Generation, convoyv1alpha1.ConditionSuperseded, metav1.ConditionTrue, "NewerRelease",
-		fmt.Sprintf("superseded by %s: this release no longer moves on its own", newest.Name))
-	return nil
 }
 
 func (r *Reconciler) notScheduled(rel *convoyv1alpha1.Release, reason, message string) {

@@ -16,7 +16,8 @@ import (
 )
 
 // SetupWithManager registers the reconciler: it runs on Releases, on their
-// targets, on siblings coming and going (which supersedes them), and, for
+// targets (and the head Release on its incumbent's targets), on siblings
+// coming and going (which supersedes them), and, for
 // Releases not scheduled yet, on Clusters coming and going (a cluster
 // joining may make an impossible placement possible).
 func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
@@ -24,12 +25,34 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Named("release").
 		For(&convoyv1alpha1.Release{}).
 		Owns(&convoyv1alpha1.InstallationTarget{}).
-		Owns(&convoyv1alpha1.CapacityTarget{}).
-		Owns(&convoyv1alpha1.TrafficTarget{}).
+		Watches(&convoyv1alpha1.CapacityTarget{}, handler.EnqueueRequestsFromMapFunc(r.ownerAndHead)).
+		Watches(&convoyv1alpha1.TrafficTarget{}, handler.EnqueueRequestsFromMapFunc(r.ownerAndHead)).
 		Watches(&convoyv1alpha1.Cluster{}, handler.EnqueueRequestsFromMapFunc(r.unscheduledReleases)).
 		Watches(&convoyv1alpha1.Release{}, handler.EnqueueRequestsFromMapFunc(r.siblings),
 			builder.WithPredicates(predicate.Funcs{UpdateFunc: func(event.UpdateEvent) bool { return false }})).
 		Complete(r)
+}
+
+// ownerAndHead maps a capacity or traffic target to its Release and to the
+// newest Release of the same Application, which drives it when it belongs
+// to the incumbent.
+func (r *Reconciler) ownerAndHead(ctx context.Context, target client.Object) []reconcile.Request {
+	reqs := []reconcile.Request{{NamespacedName: client.ObjectKey{Namespace: target.GetNamespace(), Name: target.GetName()}}}
+	list := &convoyv1alpha1.ReleaseList{}
+	app := target.GetLabels()[convoyv1alpha1.LabelApplication]
+	if err := r.List(ctx, list, client.InNamespace(target.GetNamespace()), client.MatchingLabels{convoyv1alpha1.LabelApplication: app}); err != nil || len(list.Items) == 0 {
+		return reqs
+	}
+	head := &list.Items[0]
+	for i := range list.Items {
+		if list.Items[i].ReleaseGeneration() > head.ReleaseGeneration() {
+			head = &list.Items[i]
+		}
+	}
+	if head.Name != target.GetName() {
+		reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(head)})
+	}
+	return reqs
 }
 
 // siblings maps a Release to the other Releases of its Application, which

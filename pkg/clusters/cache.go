@@ -1,0 +1,122 @@
+package clusters
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/client-go/rest"
+	toolscache "k8s.io/client-go/tools/cache"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	convoyv1alpha1 "github.com/convoy-rollouts/convoy/apis/convoy/v1alpha1"
+)
+
+// Watched are the kinds convoy watches in application clusters, always
+// filtered to convoy's own objects, so memory grows with convoy's objects
+// and not with everything the clusters run.
+var Watched = []client.Object{&appsv1.Deployment{}, &corev1.Pod{}}
+
+// cacheSyncTimeout bounds the wait for a new cluster cache to fill.
+const cacheSyncTimeout = 30 * time.Second
+
+// Handler is told about every change to a watched object of any cluster.
+type Handler func(cluster string, obj client.Object)
+
+type clusterCache struct {
+	version string
+	cache   cache.Cache
+	stop    context.CancelFunc
+}
+
+// caches holds the Store's per-cluster caches.
+type caches struct {
+	mu       sync.Mutex
+	byName   map[string]*clusterCache
+	handlers []Handler
+}
+
+// OnChange registers a handler for changes to watched objects in every
+// cluster, present and future. Register handlers before the first Cache.
+func (s *Store) OnChange(h Handler) {
+	s.caches.mu.Lock()
+	defer s.caches.mu.Unlock()
+	s.caches.handlers = append(s.caches.handlers, h)
+}
+
+// Cache returns a started cache of the named cluster's convoy-labelled
+// Deployments and Pods, built on first use and rebuilt when the cluster's
+// URL or credentials change.
+func (s *Store) Cache(ctx context.Context, name string) (cache.Cache, error) {
+	cfg, version, err := s.config(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	s.caches.mu.Lock()
+	defer s.caches.mu.Unlock()
+	if cc, ok := s.caches.byName[name]; ok && cc.version == version {
+		return cc.cache, nil
+	}
+	if old, ok := s.caches.byName[name]; ok {
+		old.stop()
+	}
+	// Watches are long-lived requests: no client-side timeout.
+	cfg = rest.CopyConfig(cfg)
+	cfg.Timeout = 0
+	managed := labels.SelectorFromSet(labels.Set{convoyv1alpha1.LabelManagedBy: convoyv1alpha1.ManagedByConvoy})
+	c, err := cache.New(cfg, cache.Options{Scheme: s.Scheme, DefaultLabelSelector: managed})
+	if err != nil {
+		return nil, &Error{name, ReasonClusterUnreachable, err}
+	}
+	for _, kind := range Watched {
+		informer, err := c.GetInformer(ctx, kind)
+		if err != nil {
+			return nil, &Error{name, ReasonClusterUnreachable, err}
+		}
+		if _, err := informer.AddEventHandler(s.caches.notify(name)); err != nil {
+			return nil, err
+		}
+	}
+	// The cache outlives the request that built it, until it is replaced.
+	cacheCtx, stop := context.WithCancel(context.Background())
+	go func() { _ = c.Start(cacheCtx) }()
+	syncCtx, cancel := context.WithTimeout(ctx, cacheSyncTimeout)
+	defer cancel()
+	if !c.WaitForCacheSync(syncCtx) {
+		stop()
+		return nil, &Error{name, ReasonClusterUnreachable, fmt.Errorf("cache of cluster %s did not sync within %s", name, cacheSyncTimeout)}
+	}
+	if s.caches.byName == nil {
+		s.caches.byName = map[string]*clusterCache{}
+	}
+	s.caches.byName[name] = &clusterCache{version: version, cache: c, stop: stop}
+	return c, nil
+}
+
+func (cs *caches) notify(cluster string) toolscache.ResourceEventHandler {
+	call := func(obj any) {
+		if tomb, ok := obj.(toolscache.DeletedFinalStateUnknown); ok {
+			obj = tomb.Obj
+		}
+		o, ok := obj.(client.Object)
+		if !ok {
+			return
+		}
+		cs.mu.Lock()
+		handlers := cs.handlers
+		cs.mu.Unlock()
+		for _, h := range handlers {
+			h(cluster, o)
+		}
+	}
+	return toolscache.ResourceEventHandlerFuncs{
+		AddFunc:    call,
+		UpdateFunc: func(_, obj any) { call(obj) },
+		DeleteFunc: call,
+	}
+}

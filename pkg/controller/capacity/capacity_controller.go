@@ -1,0 +1,193 @@
+// Package capacity reconciles CapacityTargets: in each cluster it scales the
+// release's Deployment to its share of the full replica count and judges
+// whether the pods are there and healthy, saying why not in terms a person
+// can act on.
+package capacity
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	convoyv1alpha1 "github.com/convoy-rollouts/convoy/apis/convoy/v1alpha1"
+	"github.com/convoy-rollouts/convoy/pkg/clusters"
+	"github.com/convoy-rollouts/convoy/pkg/conditions"
+	"github.com/convoy-rollouts/convoy/strategies"
+)
+
+// recheck is how soon a target that is not ready yet is looked at again
+// when no event from its clusters arrives first.
+const recheck = 30 * time.Second
+
+// Reconciler reconciles CapacityTargets.
+type Reconciler struct {
+	client.Client
+	Clusters *clusters.Store
+}
+
+type clusterCapacity struct {
+	desired, available int32
+	verdict            verdict
+}
+
+// Reconcile scales and judges the target's release in every cluster at
+// once, each cluster bounded by its own timeout, and writes the status once.
+func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	ct := &convoyv1alpha1.CapacityTarget{}
+	if err := r.Get(ctx, req.NamespacedName, ct); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	if !ct.DeletionTimestamp.IsZero() {
+		return ctrl.Result{}, nil
+	}
+	before := ct.DeepCopy()
+	results := make([]clusterCapacity, len(ct.Spec.Clusters))
+	var wg sync.WaitGroup
+	for i, target := range ct.Spec.Clusters {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			cctx, cancel := context.WithTimeout(ctx, 2*clusters.RequestTimeout)
+			defer cancel()
+			results[i] = r.scaleIn(cctx, ct, target)
+		}()
+	}
+	wg.Wait()
+
+	allReady := summarize(ct, results)
+	ct.Status.ObservedGeneration = ct.Generation
+	if !equality.Semantic.DeepEqual(before.Status, ct.Status) {
+		if err := r.Status().Patch(ctx, ct, client.MergeFrom(before)); err != nil {
+			return ctrl.Result{}, fmt.Errorf("writing status: %w", err)
+		}
+	}
+	if allReady {
+		return ctrl.Result{}, nil
+	}
+	return ctrl.Result{RequeueAfter: recheck}, nil
+}
+
+// scaleIn sets the release's Deployment in one cluster to the desired
+// replicas and judges it.
+func (r *Reconciler) scaleIn(ctx context.Context, ct *convoyv1alpha1.CapacityTarget, target convoyv1alpha1.ClusterCapacityTarget) clusterCapacity {
+	desired := strategies.Replicas(target.TotalReplicaCount, target.Percent)
+	res := clusterCapacity{desired: desired}
+	cache, err := r.Clusters.Cache(ctx, target.Name)
+	if err != nil {
+		res.verdict = unreachable(err)
+		return res
+	}
+	selector := client.MatchingLabels{convoyv1alpha1.LabelRelease: ct.Name, convoyv1alpha1.LabelManagedBy: convoyv1alpha1.ManagedByConvoy}
+	deps := &appsv1.DeploymentList{}
+	if err := cache.List(ctx, deps, selector); err != nil {
+		res.verdict = unreachable(err)
+		return res
+	}
+	switch len(deps.Items) {
+	case 0:
+		res.verdict = verdict{reason: ReasonDeploymentNotFound, message: fmt.Sprintf("no Deployment of release %s in the cluster yet: waiting for its installation", ct.Name)}
+		return res
+	case 1:
+	default:
+		var names []string
+		for _, d := range deps.Items {
+			names = append(names, d.Namespace+"/"+d.Name)
+		}
+		slices.Sort(names)
+		res.verdict = verdict{reason: ReasonTooManyDeployments, message: fmt.Sprintf("release %s has %d Deployments (%s): convoy scales exactly one", ct.Name, len(names), strings.Join(names, ", "))}
+		return res
+	}
+	dep := &deps.Items[0]
+	res.available = dep.Status.AvailableReplicas
+	if dep.Spec.Replicas == nil || *dep.Spec.Replicas != desired {
+		res.verdict = r.scale(ctx, target.Name, dep, desired)
+		return res
+	}
+	pods := &corev1.PodList{}
+	if err := cache.List(ctx, pods, client.InNamespace(dep.Namespace), selector); err != nil {
+		res.verdict = unreachable(err)
+		return res
+	}
+	res.verdict = judge(dep, pods.Items, desired)
+	return res
+}
+
+// scale patches spec.replicas as the capacity field manager, the one owner
+// of that field.
+func (r *Reconciler) scale(ctx context.Context, cluster string, dep *appsv1.Deployment, desired int32) verdict {
+	c, err := r.Clusters.Client(ctx, cluster)
+	if err != nil {
+		return unreachable(err)
+	}
+	from := int32(1)
+	if dep.Spec.Replicas != nil {
+		from = *dep.Spec.Replicas
+	}
+	patched := dep.DeepCopy()
+	patched.Spec.Replicas = &desired
+	if err := c.Patch(ctx, patched, client.MergeFrom(dep), client.FieldOwner(clusters.CapacityFieldManager)); err != nil {
+		if clusters.IsUnreachable(err) {
+			return unreachable(err)
+		}
+		return verdict{reason: ReasonScaling, message: fmt.Sprintf("scaling Deployment %s from %d to %d: %v", dep.Name, from, desired, err)}
+	}
+	return verdict{reason: ReasonScaling, message: fmt.Sprintf("scaling Deployment %s from %d to %d replicas", dep.Name, from, desired)}
+}
+
+func unreachable(err error) verdict {
+	var cerr *clusters.Error
+	if errors.As(err, &cerr) {
+		return verdict{reason: string(cerr.Reason), message: err.Error()}
+	}
+	return verdict{reason: string(clusters.ReasonClusterUnreachable), message: err.Error()}
+}
+
+// summarize writes each cluster's capacity and the target's conditions, and
+// reports whether every cluster is ready.
+func summarize(ct *convoyv1alpha1.CapacityTarget, results []clusterCapacity) bool {
+	gen := ct.Generation
+	previous := map[string][]metav1.Condition{}
+	for _, st := range ct.Status.Clusters {
+		previous[st.Name] = st.Conditions
+	}
+	ct.Status.Clusters = nil
+	var pending []string
+	for i, target := range ct.Spec.Clusters {
+		res := results[i]
+		st := convoyv1alpha1.ClusterCapacityStatus{
+			ClusterConditions: convoyv1alpha1.ClusterConditions{Name: target.Name, Conditions: previous[target.Name]},
+			DesiredReplicas:   res.desired,
+			AvailableReplicas: res.available,
+		}
+		if target.TotalReplicaCount > 0 {
+			// Rounded up, like the replica count it mirrors.
+			st.AchievedPercent = min(100, (res.available*100+target.TotalReplicaCount-1)/target.TotalReplicaCount)
+		}
+		status := metav1.ConditionFalse
+		if res.verdict.ready {
+			status = metav1.ConditionTrue
+		} else {
+			pending = append(pending, target.Name+": "+res.verdict.message)
+		}
+		conditions.Set(&st.Conditions, gen, convoyv1alpha1.ConditionReady, status, res.verdict.reason, res.verdict.message)
+		ct.Status.Clusters = append(ct.Status.Clusters, st)
+	}
+	if len(pending) == 0 {
+		conditions.MarkReady(&ct.Status.Conditions, gen, ReasonAvailable, fmt.Sprintf("capacity achieved in %d/%d clusters", len(results), len(results)))
+		return true
+	}
+	conditions.MarkReconciling(&ct.Status.Conditions, gen, "ClustersNotReady",
+		fmt.Sprintf("capacity achieved in %d/%d clusters; %s", len(results)-len(pending), len(results), strings.Join(pending, "; ")))
+	return false
+}

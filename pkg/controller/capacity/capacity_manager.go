@@ -1,0 +1,58 @@
+package capacity
+
+import (
+	"context"
+
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+	"sigs.k8s.io/controller-runtime/pkg/source"
+
+	convoyv1alpha1 "github.com/convoy-rollouts/convoy/apis/convoy/v1alpha1"
+)
+
+// nameIndex indexes CapacityTargets by name: a target is named after its
+// release, which is all an object in an application cluster tells.
+const nameIndex = "metadata.name"
+
+// SetupWithManager registers the reconciler: it runs on CapacityTarget
+// spec changes and on every change to a convoy Deployment or Pod in any
+// application cluster, through the cluster caches' label-filtered
+// informers.
+func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
+	if err := mgr.GetFieldIndexer().IndexField(context.Background(), &convoyv1alpha1.CapacityTarget{}, nameIndex,
+		func(o client.Object) []string { return []string{o.GetName()} }); err != nil {
+		return err
+	}
+	changes := make(chan event.GenericEvent, 1024)
+	r.Clusters.OnChange(func(_ string, obj client.Object) {
+		if obj.GetLabels()[convoyv1alpha1.LabelRelease] == "" {
+			return
+		}
+		select {
+		case changes <- event.GenericEvent{Object: obj}:
+		default: // never block an informer; the periodic recheck catches up
+		}
+	})
+	return ctrl.NewControllerManagedBy(mgr).
+		Named("capacity").
+		For(&convoyv1alpha1.CapacityTarget{}).
+		WatchesRawSource(source.Channel(changes, handler.EnqueueRequestsFromMapFunc(r.targetsOf))).
+		Complete(r)
+}
+
+// targetsOf maps an object in an application cluster to the CapacityTarget
+// of its release.
+func (r *Reconciler) targetsOf(ctx context.Context, obj client.Object) []reconcile.Request {
+	list := &convoyv1alpha1.CapacityTargetList{}
+	if err := r.List(ctx, list, client.MatchingFields{nameIndex: obj.GetLabels()[convoyv1alpha1.LabelRelease]}); err != nil {
+		return nil
+	}
+	reqs := make([]reconcile.Request, 0, len(list.Items))
+	for _, ct := range list.Items {
+		reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&ct)})
+	}
+	return reqs
+}

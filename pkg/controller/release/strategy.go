@@ -1,0 +1,235 @@
+package release
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	convoyv1alpha1 "github.com/convoy-rollouts/convoy/apis/convoy/v1alpha1"
+	"github.com/convoy-rollouts/convoy/pkg/conditions"
+	"github.com/convoy-rollouts/convoy/strategies"
+)
+
+// targets are the objects a Release's strategy moves.
+type targets struct {
+	installation *convoyv1alpha1.InstallationTarget
+	capacity     *convoyv1alpha1.CapacityTarget
+	traffic      *convoyv1alpha1.TrafficTarget
+}
+
+func (r *Reconciler) targetsOf(ctx context.Context, rel *convoyv1alpha1.Release) (*targets, error) {
+	t := &targets{&convoyv1alpha1.InstallationTarget{}, &convoyv1alpha1.CapacityTarget{}, &convoyv1alpha1.TrafficTarget{}}
+	key := client.ObjectKeyFromObject(rel)
+	for _, obj := range []client.Object{t.installation, t.capacity, t.traffic} {
+		if err := r.Get(ctx, key, obj); err != nil {
+			return nil, err
+		}
+	}
+	return t, nil
+}
+
+// current reports whether a target's status describes its latest spec:
+// stale status never counts.
+func current(obj client.Object, observed int64, conds []metav1.Condition) bool {
+	return observed == obj.GetGeneration() && conditions.IsTrue(conds, convoyv1alpha1.ConditionReady)
+}
+
+func observeCapacity(ct *convoyv1alpha1.CapacityTarget) strategies.Observed {
+	values := make(map[string]int32, len(ct.Spec.Clusters))
+	for _, c := range ct.Spec.Clusters {
+		values[c.Name] = c.Percent
+	}
+	return strategies.Observed{Values: values, Achieved: current(ct, ct.Status.ObservedGeneration, ct.Status.Conditions)}
+}
+
+func observeTraffic(tt *convoyv1alpha1.TrafficTarget) strategies.Observed {
+	values := make(map[string]int32, len(tt.Spec.Clusters))
+	for _, c := range tt.Spec.Clusters {
+		values[c.Name] = c.Weight
+	}
+	return strategies.Observed{Values: values, Achieved: current(tt, tt.Status.ObservedGeneration, tt.Status.Conditions)}
+}
+
+// executeStrategy moves the head Release (the contender) and its incumbent
+// towards the contender's target step, one target at a time in the safe
+// order strategies.Plan decides, and records what was achieved.
+func (r *Reconciler) executeStrategy(ctx context.Context, rel *convoyv1alpha1.Release, incumbent *convoyv1alpha1.Release) error {
+	own, err := r.targetsOf(ctx, rel)
+	if err != nil {
+		return err
+	}
+	steps := rel.Spec.Environment.Strategy.Steps
+	achieved := int32(-1)
+	if rel.Status.AchievedStep != nil {
+		achieved = rel.Status.AchievedStep.Step
+	}
+	in := strategies.Input{
+		Steps: steps, TargetStep: rel.Spec.TargetStep, AchievedStep: achieved,
+		Clusters:  own.installation.Spec.Clusters,
+		Installed: current(own.installation, own.installation.Status.ObservedGeneration, own.installation.Status.Conditions),
+		Targets: map[strategies.Target]strategies.Observed{
+			{Role: strategies.Contender, Kind: strategies.Capacity}: observeCapacity(own.capacity),
+			{Role: strategies.Contender, Kind: strategies.Traffic}:  observeTraffic(own.traffic),
+		},
+	}
+	var theirs *targets
+	if incumbent != nil {
+		if theirs, err = r.targetsOf(ctx, incumbent); err != nil && !apierrors.IsNotFound(err) {
+			return err
+		}
+	}
+	if theirs != nil {
+		in.HasIncumbent = true
+		in.IncumbentClusters = theirs.installation.Spec.Clusters
+		in.Targets[strategies.Target{Role: strategies.Incumbent, Kind: strategies.Capacity}] = observeCapacity(theirs.capacity)
+		in.Targets[strategies.Target{Role: strategies.Incumbent, Kind: strategies.Traffic}] = observeTraffic(theirs.traffic)
+	}
+	decision, err := strategies.Plan(in)
+	if err != nil {
+		return &strategyError{err}
+	}
+	if decision.Patch != nil {
+		mine := own
+		if decision.Patch.Target.Role == strategies.Incumbent {
+			mine = theirs
+		}
+		if err := r.patchTarget(ctx, mine, decision.Patch); err != nil {
+			return err
+		}
+	}
+	r.recordProgress(rel, decision, len(in.Clusters))
+	return nil
+}
+
+// strategyError is a strategy that cannot be executed as specified.
+type strategyError struct{ err error }
+
+func (e *strategyError) Error() string { return e.err.Error() }
+
+// patchTarget writes one target's per-cluster values exactly as planned.
+func (r *Reconciler) patchTarget(ctx context.Context, t *targets, p *strategies.Patch) error {
+	switch p.Target.Kind {
+	case strategies.Capacity:
+		before := t.capacity.DeepCopy()
+		for i := range t.capacity.Spec.Clusters {
+			c := &t.capacity.Spec.Clusters[i]
+			if v, ok := p.Values[c.Name]; ok {
+				c.Percent = v
+			}
+		}
+		return r.Patch(ctx, t.capacity, client.MergeFrom(before))
+	default:
+		before := t.traffic.DeepCopy()
+		for i := range t.traffic.Spec.Clusters {
+			c := &t.traffic.Spec.Clusters[i]
+			if v, ok := p.Values[c.Name]; ok {
+				c.Weight = v
+			}
+		}
+		return r.Patch(ctx, t.traffic, client.MergeFrom(before))
+	}
+}
+
+// recordProgress writes the strategy's state into the Release status: what
+// it waits for, the achieved step, Complete, the step-stamped strategy
+// conditions, and an event when a step is newly achieved.
+func (r *Reconciler) recordProgress(rel *convoyv1alpha1.Release, d strategies.Decision, clusterCount int) {
+	steps := rel.Spec.Environment.Strategy.Steps
+	last := int32(len(steps) - 1)
+	step := steps[d.Step]
+	gen := rel.Generation
+	setStrategyConditions(rel, d)
+
+	if d.WaitingFor != strategies.StageDone {
+		rel.Status.WaitingFor = waitingFor(d.WaitingFor)
+		conditions.MarkReconciling(&rel.Status.Conditions, gen, "StepInProgress",
+			fmt.Sprintf("step %d (%s): waiting for %s", d.Step, step.Name, stageText(d.WaitingFor)))
+		return
+	}
+	newly := rel.Status.AchievedStep == nil || rel.Status.AchievedStep.Step != d.Step
+	rel.Status.AchievedStep = &convoyv1alpha1.AchievedStep{Step: d.Step, Name: step.Name}
+	if newly {
+		r.Recorder.Eventf(rel, nil, corev1.EventTypeNormal, "StepAchieved", "ExecuteStrategy",
+			"step %d (%s) achieved in %d/%d clusters", d.Step, step.Name, clusterCount, clusterCount)
+	}
+	if d.Step == last {
+		rel.Status.WaitingFor = ""
+		conditions.Set(&rel.Status.Conditions, gen, convoyv1alpha1.ConditionComplete, metav1.ConditionTrue, "LastStepAchieved",
+			fmt.Sprintf("step %d (%s), the last, achieved in %d clusters", d.Step, step.Name, clusterCount))
+		conditions.MarkReady(&rel.Status.Conditions, gen, "LastStepAchieved", fmt.Sprintf("release complete at step %d (%s)", d.Step, step.Name))
+		return
+	}
+	rel.Status.WaitingFor = convoyv1alpha1.WaitingForCommand
+	conditions.MarkReady(&rel.Status.Conditions, gen, "StepAchieved",
+		fmt.Sprintf("step %d (%s) achieved; waiting for a command to move on (convoy advance)", d.Step, step.Name))
+}
+
+func waitingFor(s strategies.Stage) convoyv1alpha1.WaitingFor {
+	switch s {
+	case strategies.StageInstallation:
+		return convoyv1alpha1.WaitingForInstallation
+	case strategies.StageContenderCapacity, strategies.StageIncumbentCapacity:
+		return convoyv1alpha1.WaitingForCapacity
+	default:
+		return convoyv1alpha1.WaitingForTraffic
+	}
+}
+
+func stageText(s strategies.Stage) string {
+	return map[strategies.Stage]string{
+		strategies.StageInstallation:      "the installation in every cluster",
+		strategies.StageContenderCapacity: "the contender's capacity",
+		strategies.StageContenderTraffic:  "the contender's traffic",
+		strategies.StageIncumbentTraffic:  "the incumbent's traffic",
+		strategies.StageIncumbentCapacity: "the incumbent's capacity",
+	}[s]
+}
+
+// stageConditions maps stages to the strategy conditions they stamp.
+var stageConditions = []struct {
+	stage strategies.Stage
+	typ   string
+}{
+	{strategies.StageInstallation, convoyv1alpha1.ContenderAchievedInstallation},
+	{strategies.StageContenderCapacity, convoyv1alpha1.ContenderAchievedCapacity},
+	{strategies.StageContenderTraffic, convoyv1alpha1.ContenderAchievedTraffic},
+	{strategies.StageIncumbentTraffic, convoyv1alpha1.IncumbentAchievedTraffic},
+	{strategies.StageIncumbentCapacity, convoyv1alpha1.IncumbentAchievedCapacity},
+}
+
+// setStrategyConditions stamps each stage's condition with the step it
+// belongs to: achieved, waited for, or not reached yet.
+func setStrategyConditions(rel *convoyv1alpha1.Release, d strategies.Decision) {
+	var conds []convoyv1alpha1.StepCondition
+	for _, sc := range stageConditions {
+		status, reason := metav1.ConditionUnknown, "NotReached"
+		switch {
+		case slices.Contains(d.Achieved, sc.stage):
+			status, reason = metav1.ConditionTrue, "Achieved"
+		case d.WaitingFor == sc.stage:
+			status, reason = metav1.ConditionFalse, "InProgress"
+		}
+		cond := convoyv1alpha1.StepCondition{Type: sc.typ, Status: status, Step: d.Step, Reason: reason}
+		if old := findStepCondition(rel.Status.Strategy, sc.typ); old != nil && old.Status == status && old.Step == d.Step {
+			cond.LastTransitionTime = old.LastTransitionTime
+		} else {
+			cond.LastTransitionTime = metav1.Now()
+		}
+		conds = append(conds, cond)
+	}
+	rel.Status.Strategy = conds
+}
+
+func findStepCondition(conds []convoyv1alpha1.StepCondition, typ string) *convoyv1alpha1.StepCondition {
+	for i := range conds {
+		if conds[i].Type == typ {
+			return &conds[i]
+		}
+	}
+	return nil
+}
