@@ -7,6 +7,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -102,8 +103,31 @@ func (r *Reconciler) executeStrategy(ctx context.Context, rel *convoyv1alpha1.Re
 			return err
 		}
 	}
-	r.recordProgress(rel, decision, len(in.Clusters))
+	r.recordProgress(rel, decision, len(in.Clusters), waitDetail(decision.WaitingFor, own, theirs))
 	return nil
+}
+
+// waitDetail is what the target a step waits for says about itself: which
+// clusters are not there yet, and why.
+func waitDetail(stage strategies.Stage, own, theirs *targets) string {
+	var conds []metav1.Condition
+	switch {
+	case stage == strategies.StageInstallation:
+		conds = own.installation.Status.Conditions
+	case stage == strategies.StageContenderCapacity:
+		conds = own.capacity.Status.Conditions
+	case stage == strategies.StageContenderTraffic:
+		conds = own.traffic.Status.Conditions
+	case theirs == nil:
+	case stage == strategies.StageIncumbentCapacity:
+		conds = theirs.capacity.Status.Conditions
+	case stage == strategies.StageIncumbentTraffic:
+		conds = theirs.traffic.Status.Conditions
+	}
+	if ready := meta.FindStatusCondition(conds, convoyv1alpha1.ConditionReady); ready != nil && ready.Status != metav1.ConditionTrue {
+		return ready.Message
+	}
+	return ""
 }
 
 // strategyError is a strategy that cannot be executed as specified.
@@ -138,7 +162,7 @@ func (r *Reconciler) patchTarget(ctx context.Context, t *targets, p *strategies.
 // recordProgress writes the strategy's state into the Release status: what
 // it waits for, the achieved step, Complete, the step-stamped strategy
 // conditions, and an event when a step is newly achieved.
-func (r *Reconciler) recordProgress(rel *convoyv1alpha1.Release, d strategies.Decision, clusterCount int) {
+func (r *Reconciler) recordProgress(rel *convoyv1alpha1.Release, d strategies.Decision, clusterCount int, detail string) {
 	steps := rel.Spec.Environment.Strategy.Steps
 	last := int32(len(steps) - 1)
 	step := steps[d.Step]
@@ -147,8 +171,11 @@ func (r *Reconciler) recordProgress(rel *convoyv1alpha1.Release, d strategies.De
 
 	if d.WaitingFor != strategies.StageDone {
 		rel.Status.WaitingFor = waitingFor(d.WaitingFor)
-		conditions.MarkReconciling(&rel.Status.Conditions, gen, "StepInProgress",
-			fmt.Sprintf("step %d (%s): waiting for %s", d.Step, step.Name, stageText(d.WaitingFor)))
+		msg := fmt.Sprintf("step %d (%s): waiting for %s", d.Step, step.Name, stageText(d.WaitingFor))
+		if detail != "" {
+			msg += ": " + detail
+		}
+		conditions.MarkReconciling(&rel.Status.Conditions, gen, "StepInProgress", msg)
 		return
 	}
 	newly := rel.Status.AchievedStep == nil || rel.Status.AchievedStep.Step != d.Step
