@@ -63,6 +63,10 @@ test: tools ## Run unit and integration tests against one shared local environme
 bench: tools ## Run the benchmarks (idle reconcile, renders vs the helm and kustomize CLIs) against one local environment.
 	hack/test.sh -run '^$$' -bench . -benchmem $(GO_TEST_FLAGS)
 
+.PHONY: bench-scale
+bench-scale: tools ## Measure the manager's steady-state memory with CONVOY_SCALE_APPS (default 1000) applications x 3 clusters.
+	PKGS=./test/scale hack/test.sh -tags scale -run '^$$' -bench SteadyState -benchtime 1x -timeout 60m -v
+
 .PHONY: e2e
 e2e: tools build ## Run the end-to-end suite.
 	@echo "e2e: not yet (issue 8)"

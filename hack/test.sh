@@ -5,6 +5,7 @@
 #
 # Usage: hack/test.sh [go test flags...]
 #   CONVOY_TEST_ENV=DIR hack/test.sh   reuses a running environment instead
+#   PKGS=./test/scale hack/test.sh ...  runs other packages than ./...
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export GOTOOLCHAIN=local
@@ -29,4 +30,4 @@ if [[ -z ${CONVOY_TEST_ENV:-} ]]; then
 fi
 
 log "running tests against $CONVOY_TEST_ENV"
-go test -count=1 -timeout 30m "$@" ./...
+go test -count=1 -timeout 30m "$@" ${PKGS:-./...}

@@ -69,7 +69,7 @@ func (s *Store) Cache(ctx context.Context, name string) (cache.Cache, error) {
 	cfg = rest.CopyConfig(cfg)
 	cfg.Timeout = 0
 	managed := labels.SelectorFromSet(labels.Set{convoyv1alpha1.LabelManagedBy: convoyv1alpha1.ManagedByConvoy})
-	c, err := cache.New(cfg, cache.Options{Scheme: s.Scheme, DefaultLabelSelector: managed})
+	c, err := cache.New(cfg, cache.Options{Scheme: s.Scheme, DefaultLabelSelector: managed, DefaultTransform: cache.TransformStripManagedFields()})
 	if err != nil {
 		return nil, &Error{name, ReasonClusterUnreachable, err}
 	}

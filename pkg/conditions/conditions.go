@@ -45,3 +45,16 @@ func MarkStalled(conds *[]metav1.Condition, generation int64, reason, message st
 func IsTrue(conds []metav1.Condition, typ string) bool {
 	return meta.IsStatusConditionTrue(conds, typ)
 }
+
+// ByCluster indexes the per-cluster conditions of a target's status by
+// cluster name, so that a status rebuilt from scratch can start from them
+// and keep their transition times: an unchanged cluster then leaves the
+// status unchanged, and nothing is written.
+func ByCluster[T any](clusters []T, conditionsOf func(*T) *convoyv1alpha1.ClusterConditions) map[string][]metav1.Condition {
+	byName := make(map[string][]metav1.Condition, len(clusters))
+	for i := range clusters {
+		c := conditionsOf(&clusters[i])
+		byName[c.Name] = c.Conditions
+	}
+	return byName
+}

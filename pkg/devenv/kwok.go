@@ -37,12 +37,18 @@ func (k kwokctl) clusters(ctx context.Context) ([]string, error) {
 	return strings.Fields(out), nil
 }
 
-// kwokConfig makes every component listen on loopback only; kwokctl's
-// default is every interface.
+// kwokConfig makes every component listen on loopback only (kwokctl's
+// default is every interface) and gives Services a /16: kube-apiserver's
+// default /24 runs out at 254 Services, a few hundred releases.
 const kwokConfig = `apiVersion: config.kwok.x-k8s.io/v1alpha1
 kind: KwokctlConfiguration
 options:
   bindAddress: 127.0.0.1
+componentsPatches:
+- name: kube-apiserver
+  extraArgs:
+  - key: service-cluster-ip-range
+    value: 10.0.0.0/16
 `
 
 func (k kwokctl) create(ctx context.Context, name string) error {

@@ -21,9 +21,10 @@ const nodesPerCluster = 2
 func createFakeNodes(ctx context.Context, c client.Client, region string) error {
 	for i := range nodesPerCluster {
 		capacity := corev1.ResourceList{
-			corev1.ResourceCPU:    resource.MustParse("32"),
-			corev1.ResourceMemory: resource.MustParse("256Gi"),
-			corev1.ResourcePods:   resource.MustParse("250"),
+			corev1.ResourceCPU:    resource.MustParse("1000"),
+			corev1.ResourceMemory: resource.MustParse("4Ti"),
+			// Fake nodes cost nothing per pod: room for scale tests.
+			corev1.ResourcePods: resource.MustParse("10000"),
 		}
 		name := fmt.Sprintf("kwok-node-%d", i)
 		node := &corev1.Node{

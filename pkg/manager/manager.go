@@ -6,10 +6,13 @@ package manager
 import (
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	convoyv1alpha1 "github.com/convoy-rollouts/convoy/apis/convoy/v1alpha1"
 	"github.com/convoy-rollouts/convoy/pkg/clusters"
@@ -86,3 +89,16 @@ func Setup(mgr ctrl.Manager, opts Options) error {
 
 // Distinguisher makes a release's objects distinct (see installation).
 type Distinguisher = installation.Distinguisher
+
+// ManagerOptions are the controller-runtime options every convoy manager
+// runs with. Secrets are read when needed and never cached: a management
+// cluster holds many, and convoy needs a handful. Managed fields are
+// stripped from cached objects: convoy never reads them, and they are a
+// large part of every object.
+func ManagerOptions() ctrl.Options {
+	return ctrl.Options{
+		Scheme: Scheme,
+		Client: client.Options{Cache: &client.CacheOptions{DisableFor: []client.Object{&corev1.Secret{}}}},
+		Cache:  cache.Options{DefaultTransform: cache.TransformStripManagedFields()},
+	}
+}

@@ -14,7 +14,6 @@ import (
 	"testing"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/config"
@@ -54,13 +53,7 @@ func startManager(t testing.TB) *testenv.Env {
 		if err != nil {
 			t.Fatal(err)
 		}
-		mgr, err := ctrl.NewManager(env.ManagementConfig(t), ctrl.Options{
-			Scheme:                 manager.Scheme,
-			Metrics:                metricsserver.Options{BindAddress: "0"},
-			HealthProbeBindAddress: "0",
-			Client:                 client.Options{Cache: &client.CacheOptions{DisableFor: []client.Object{&corev1.Secret{}}}},
-			Controller:             config.Controller{SkipNameValidation: ptr(true)},
-		})
+		mgr, err := ctrl.NewManager(env.ManagementConfig(t), testManagerOptions())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -83,6 +76,16 @@ func startManager(t testing.TB) *testenv.Env {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// testManagerOptions are a manager's options without metrics or probe
+// listeners.
+func testManagerOptions() ctrl.Options {
+	opts := manager.ManagerOptions()
+	opts.Metrics = metricsserver.Options{BindAddress: "0"}
+	opts.HealthProbeBindAddress = "0"
+	opts.Controller = config.Controller{SkipNameValidation: ptr(true)}
+	return opts
+}
 
 // eventually polls check until it returns nil or the timeout passes, then
 // fails the test with check's last error.

@@ -157,10 +157,9 @@ func unreachable(err error) verdict {
 // reports whether every cluster is ready.
 func summarize(ct *convoyv1alpha1.CapacityTarget, results []clusterCapacity) bool {
 	gen := ct.Generation
-	previous := map[string][]metav1.Condition{}
-	for _, st := range ct.Status.Clusters {
-		previous[st.Name] = st.Conditions
-	}
+	previous := conditions.ByCluster(ct.Status.Clusters, func(s *convoyv1alpha1.ClusterCapacityStatus) *convoyv1alpha1.ClusterConditions {
+		return &s.ClusterConditions
+	})
 	ct.Status.Clusters = nil
 	var pending []string
 	for i, target := range ct.Spec.Clusters {

@@ -16,10 +16,9 @@ import (
 // not and why.
 func summarize(it *convoyv1alpha1.InstallationTarget, results map[string]clusterResult) {
 	gen := it.Generation
-	previous := map[string][]metav1.Condition{}
-	for _, st := range it.Status.Clusters {
-		previous[st.Name] = st.Conditions
-	}
+	previous := conditions.ByCluster(it.Status.Clusters, func(s *convoyv1alpha1.ClusterInstallationStatus) *convoyv1alpha1.ClusterConditions {
+		return &s.ClusterConditions
+	})
 	it.Status.Clusters = nil
 	var pending []string
 	for _, name := range it.Spec.Clusters {

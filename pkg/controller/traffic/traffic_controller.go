@@ -47,10 +47,9 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		reason, status = ReasonNotImplemented, metav1.ConditionFalse
 		message = fmt.Sprintf("weighted DNS for %s is not published by this version of convoy", rel.Spec.Environment.Traffic.DNS.Hostname)
 	}
-	previous := map[string][]metav1.Condition{}
-	for _, st := range tt.Status.Clusters {
-		previous[st.Name] = st.Conditions
-	}
+	previous := conditions.ByCluster(tt.Status.Clusters, func(s *convoyv1alpha1.ClusterTrafficStatus) *convoyv1alpha1.ClusterConditions {
+		return &s.ClusterConditions
+	})
 	tt.Status.Clusters = nil
 	for _, c := range tt.Spec.Clusters {
 		st := convoyv1alpha1.ClusterTrafficStatus{
