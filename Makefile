@@ -64,7 +64,7 @@ bench: tools ## Run the benchmarks (idle reconcile, renders vs the helm and kust
 	hack/test.sh -run '^$$' -bench . -benchmem $(GO_TEST_FLAGS)
 
 .PHONY: bench-scale
-bench-scale: tools ## Measure the manager's steady-state memory with CONVOY_SCALE_APPS (default 1000) applications x 3 clusters.
+bench-scale: tools ## Measure the manager's steady-state memory with CONVOY_SCALE_APPS (default 1000) applications x 3 clusters (1000: about 10 minutes).
 	PKGS=./test/scale hack/test.sh -tags scale -run '^$$' -bench SteadyState -benchtime 1x -timeout 60m -v
 
 .PHONY: e2e
