@@ -130,3 +130,34 @@ func TestRolloutWalksTheStrategyStepByStep(t *testing.T) {
 		}
 	}
 }
+
+// A step that does not wait for a command is passed through: the release
+// achieves it, then goes on to the next step that waits, by itself.
+func TestStepThatDoesNotWaitIsPassedThrough(t *testing.T) {
+	env, ctx, mgmt, ns := begin(t)
+	repo := helloRepo(t)
+	steps := threeSteps()
+	no := false
+	steps[0].WaitForCommand = &no
+	app := helloApplication(ns, "flow", repo.URL, "", map[string]any{"replicas": 4, "greeting": "one"})
+	app.Spec.Template.Strategy = convoyv1alpha1.Strategy{Steps: steps}
+	if err := mgmt.Create(ctx, app); err != nil {
+		t.Fatal(err)
+	}
+	first := waitForReleases(t, mgmt, app, 1)[0]
+	clusters := waitInstalled(t, mgmt, ns, first.Name)
+	waitComplete(t, mgmt, &first)
+	if err := mgmt.Get(ctx, client.ObjectKeyFromObject(app), app); err != nil {
+		t.Fatal(err)
+	}
+	app.Spec.Template.Values = &apiextensionsv1.JSON{Raw: []byte(`{"replicas":4,"greeting":"two"}`)}
+	if err := mgmt.Update(ctx, app); err != nil {
+		t.Fatal(err)
+	}
+	second := waitForReleases(t, mgmt, app, 2)[1]
+	// targetStep stays 0; step 0 does not wait, so the release rests at 1.
+	waitStep(t, env, mgmt, &second, 1, first.Name, clusters, map[string]int32{second.Name: 2, first.Name: 2})
+	if second.Spec.TargetStep != 0 || second.Status.WaitingFor != convoyv1alpha1.WaitingForCommand {
+		t.Errorf("targetStep %d waiting for %q; want the spec untouched and the release waiting for a command at step 1", second.Spec.TargetStep, second.Status.WaitingFor)
+	}
+}

@@ -186,7 +186,18 @@ type StrategyStep struct {
 
 	// Traffic is the relative weight of each release in DNS answers.
 	Traffic TrafficSplit `json:"traffic"`
+
+	// WaitForCommand, true when unset, makes the release stop at this step
+	// until a person or pipeline moves spec.targetStep on (convoy advance).
+	// A step that does not wait is no resting point: once achieved, the
+	// release goes on to the next step by itself, up to the first one that
+	// waits (or the last), even when spec.targetStep names this step.
+	// +optional
+	WaitForCommand *bool `json:"waitForCommand,omitempty"`
 }
+
+// Waits reports whether the release stops at this step for a command.
+func (s StrategyStep) Waits() bool { return s.WaitForCommand == nil || *s.WaitForCommand }
 
 // CapacitySplit is a percentage of full capacity for each release.
 type CapacitySplit struct {

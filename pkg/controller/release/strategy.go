@@ -70,7 +70,7 @@ func (r *Reconciler) executeStrategy(ctx context.Context, rel *convoyv1alpha1.Re
 		achieved = rel.Status.AchievedStep.Step
 	}
 	in := strategies.Input{
-		Steps: steps, TargetStep: rel.Spec.TargetStep, AchievedStep: achieved,
+		Steps: steps, TargetStep: restingStep(steps, rel.Spec.TargetStep, achieved), AchievedStep: achieved,
 		Clusters:  own.installation.Spec.Clusters,
 		Installed: current(own.installation, own.installation.Status.ObservedGeneration, own.installation.Status.Conditions),
 		Targets: map[strategies.Target]strategies.Observed{
@@ -128,6 +128,19 @@ func waitDetail(stage strategies.Stage, own, theirs *targets) string {
 		return ready.Message
 	}
 	return ""
+}
+
+// restingStep is the step to execute for a target step: the target itself,
+// or, when it does not wait for a command, the first step after it that
+// does (or the last). Steps are still achieved one by one: the next step
+// is only taken up once the one before it is achieved.
+func restingStep(steps []convoyv1alpha1.StrategyStep, target, achieved int32) int32 {
+	last := int32(len(steps) - 1)
+	step := target
+	for step >= 0 && step < last && !steps[step].Waits() && achieved >= step {
+		step++
+	}
+	return step
 }
 
 // strategyError is a strategy that cannot be executed as specified.
