@@ -7,7 +7,6 @@ import (
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
-	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -47,21 +46,9 @@ func TestUnhealthyContenderNeverGetsTraffic(t *testing.T) {
 	repo := helloRepo(t)
 	app := helloApplication(ns, "sick", repo.URL, "", map[string]any{"replicas": 2})
 	app.Spec.Template.Strategy = convoyv1alpha1.Strategy{Steps: threeSteps()}
-	if err := mgmt.Create(ctx, app); err != nil {
-		t.Fatal(err)
-	}
-	first := waitForReleases(t, mgmt, app, 1)[0]
-	clusters := waitInstalled(t, mgmt, ns, first.Name)
-	waitComplete(t, mgmt, &first)
-
-	if err := mgmt.Get(ctx, client.ObjectKeyFromObject(app), app); err != nil {
-		t.Fatal(err)
-	}
+	first, clusters := completeFirstRelease(t, mgmt, app)
 	// No node carries this label: the contender's pods stay unschedulable.
-	app.Spec.Template.Values = &apiextensionsv1.JSON{Raw: []byte(`{"replicas":2,"nodeSelector":{"convoy.dev/nowhere":"true"}}`)}
-	if err := mgmt.Update(ctx, app); err != nil {
-		t.Fatal(err)
-	}
+	setValues(t, mgmt, app, `{"replicas":2,"nodeSelector":{"convoy.dev/nowhere":"true"}}`)
 	second := waitForReleases(t, mgmt, app, 2)[1]
 	eventually(t, 2*time.Minute, func() error {
 		if err := mgmt.Get(ctx, client.ObjectKeyFromObject(&second), &second); err != nil {

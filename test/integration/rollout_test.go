@@ -65,6 +65,31 @@ func waitStep(t testing.TB, env *testenv.Env, c client.Client, rel *convoyv1alph
 	}
 }
 
+// completeFirstRelease creates the Application and waits for its first
+// release to complete, returning it and its clusters.
+func completeFirstRelease(t testing.TB, c client.Client, app *convoyv1alpha1.Application) (convoyv1alpha1.Release, []string) {
+	t.Helper()
+	if err := c.Create(ctxFor(t), app); err != nil {
+		t.Fatal(err)
+	}
+	first := waitForReleases(t, c, app, 1)[0]
+	clusters := waitInstalled(t, c, app.Namespace, first.Name)
+	waitComplete(t, c, &first)
+	return first, clusters
+}
+
+// setValues changes the Application's Helm values: a new template.
+func setValues(t testing.TB, c client.Client, app *convoyv1alpha1.Application, values string) {
+	t.Helper()
+	if err := c.Get(ctxFor(t), client.ObjectKeyFromObject(app), app); err != nil {
+		t.Fatal(err)
+	}
+	app.Spec.Template.Values = &apiextensionsv1.JSON{Raw: []byte(values)}
+	if err := c.Update(ctxFor(t), app); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func setTargetStep(t testing.TB, c client.Client, rel *convoyv1alpha1.Release, step int32) {
 	t.Helper()
 	if err := c.Get(ctxFor(t), client.ObjectKeyFromObject(rel), rel); err != nil {
@@ -82,28 +107,17 @@ func setTargetStep(t testing.TB, c client.Client, rel *convoyv1alpha1.Release, s
 // every cluster exactly as the strategy says; a third release that retreats
 // gives the incumbent its full capacity back.
 func TestRolloutWalksTheStrategyStepByStep(t *testing.T) {
-	env, ctx, mgmt, ns := begin(t)
+	env, _, mgmt, ns := begin(t)
 	repo := helloRepo(t)
 	app := helloApplication(ns, "walk", repo.URL, "", map[string]any{"replicas": 4, "greeting": "one"})
 	app.Spec.Template.ClusterRequirements.Regions = []convoyv1alpha1.RegionRequirement{{Name: "eu-west", Clusters: one(2)}, {Name: "us-east"}}
 	app.Spec.Template.Strategy = convoyv1alpha1.Strategy{Steps: threeSteps()}
-	if err := mgmt.Create(ctx, app); err != nil {
-		t.Fatal(err)
-	}
-	first := waitForReleases(t, mgmt, app, 1)[0]
-	clusters := waitInstalled(t, mgmt, ns, first.Name)
 	// The first release has nothing to protect: it goes straight to full.
+	first, clusters := completeFirstRelease(t, mgmt, app)
 	waitStep(t, env, mgmt, &first, 2, "", clusters, map[string]int32{first.Name: 4})
-	waitComplete(t, mgmt, &first)
 
 	newTemplate := func(greeting string) {
-		if err := mgmt.Get(ctx, client.ObjectKeyFromObject(app), app); err != nil {
-			t.Fatal(err)
-		}
-		app.Spec.Template.Values = &apiextensionsv1.JSON{Raw: []byte(fmt.Sprintf(`{"replicas":4,"greeting":%q}`, greeting))}
-		if err := mgmt.Update(ctx, app); err != nil {
-			t.Fatal(err)
-		}
+		setValues(t, mgmt, app, fmt.Sprintf(`{"replicas":4,"greeting":%q}`, greeting))
 	}
 	newTemplate("two")
 	second := waitForReleases(t, mgmt, app, 2)[1]
@@ -134,26 +148,15 @@ func TestRolloutWalksTheStrategyStepByStep(t *testing.T) {
 // A step that does not wait for a command is passed through: the release
 // achieves it, then goes on to the next step that waits, by itself.
 func TestStepThatDoesNotWaitIsPassedThrough(t *testing.T) {
-	env, ctx, mgmt, ns := begin(t)
+	env, _, mgmt, ns := begin(t)
 	repo := helloRepo(t)
 	steps := threeSteps()
 	no := false
 	steps[0].WaitForCommand = &no
 	app := helloApplication(ns, "flow", repo.URL, "", map[string]any{"replicas": 4, "greeting": "one"})
 	app.Spec.Template.Strategy = convoyv1alpha1.Strategy{Steps: steps}
-	if err := mgmt.Create(ctx, app); err != nil {
-		t.Fatal(err)
-	}
-	first := waitForReleases(t, mgmt, app, 1)[0]
-	clusters := waitInstalled(t, mgmt, ns, first.Name)
-	waitComplete(t, mgmt, &first)
-	if err := mgmt.Get(ctx, client.ObjectKeyFromObject(app), app); err != nil {
-		t.Fatal(err)
-	}
-	app.Spec.Template.Values = &apiextensionsv1.JSON{Raw: []byte(`{"replicas":4,"greeting":"two"}`)}
-	if err := mgmt.Update(ctx, app); err != nil {
-		t.Fatal(err)
-	}
+	first, clusters := completeFirstRelease(t, mgmt, app)
+	setValues(t, mgmt, app, `{"replicas":4,"greeting":"two"}`)
 	second := waitForReleases(t, mgmt, app, 2)[1]
 	// targetStep stays 0; step 0 does not wait, so the release rests at 1.
 	waitStep(t, env, mgmt, &second, 1, first.Name, clusters, map[string]int32{second.Name: 2, first.Name: 2})
