@@ -7,7 +7,6 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -16,8 +15,6 @@ import (
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	"github.com/convoy-rollouts/convoy/pkg/manager"
-	"github.com/convoy-rollouts/convoy/pkg/render"
-	"github.com/convoy-rollouts/convoy/pkg/render/helm"
 	"github.com/convoy-rollouts/convoy/pkg/render/kustomize"
 	"github.com/convoy-rollouts/convoy/pkg/rolloutblock"
 )
@@ -42,7 +39,7 @@ func run() error {
 	flag.Parse()
 	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&logOpts)))
 
-	renderer, distinguish, err := renderers(*cacheDir)
+	renderer, err := manager.Renderer(*cacheDir)
 	if err != nil {
 		return err
 	}
@@ -60,7 +57,7 @@ func run() error {
 		}
 	}
 	if err := manager.Setup(mgr, manager.Options{
-		Renderer: renderer, Distinguish: distinguish, GlobalBlockNamespace: *blockNamespace, Disabled: off,
+		Renderer: renderer, Distinguish: kustomize.Distinguish, GlobalBlockNamespace: *blockNamespace, Disabled: off,
 	}); err != nil {
 		return err
 	}
@@ -71,23 +68,4 @@ func run() error {
 		return err
 	}
 	return mgr.Start(ctrl.SetupSignalHandler())
-}
-
-// renderers builds the chart and kustomize renderers, caching under dir.
-func renderers(dir string) (render.Renderer, manager.Distinguisher, error) {
-	var helmOpts helm.Options
-	var kustomizeOpts kustomize.Options
-	if dir != "" {
-		helmOpts.CacheDir = filepath.Join(dir, "charts")
-		kustomizeOpts.CacheDir = filepath.Join(dir, "kustomize")
-	}
-	charts, err := helm.New(helmOpts)
-	if err != nil {
-		return nil, nil, err
-	}
-	kustomizations, err := kustomize.New(kustomizeOpts)
-	if err != nil {
-		return nil, nil, err
-	}
-	return render.BySource{Chart: charts, Kustomize: kustomizations}, kustomize.Distinguish, nil
 }

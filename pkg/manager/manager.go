@@ -4,6 +4,7 @@
 package manager
 
 import (
+	"path/filepath"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -22,6 +23,8 @@ import (
 	"github.com/convoy-rollouts/convoy/pkg/controller/release"
 	"github.com/convoy-rollouts/convoy/pkg/controller/traffic"
 	"github.com/convoy-rollouts/convoy/pkg/render"
+	"github.com/convoy-rollouts/convoy/pkg/render/helm"
+	"github.com/convoy-rollouts/convoy/pkg/render/kustomize"
 )
 
 // Scheme knows Kubernetes' built-in kinds and convoy's.
@@ -101,4 +104,24 @@ func ManagerOptions() ctrl.Options {
 		Client: client.Options{Cache: &client.CacheOptions{DisableFor: []client.Object{&corev1.Secret{}}}},
 		Cache:  cache.Options{DefaultTransform: cache.TransformStripManagedFields()},
 	}
+}
+
+// Renderer builds the chart and kustomize renderers, caching charts and git
+// checkouts under dir (the user's cache directory when empty).
+func Renderer(dir string) (render.Renderer, error) {
+	var helmOpts helm.Options
+	var kustomizeOpts kustomize.Options
+	if dir != "" {
+		helmOpts.CacheDir = filepath.Join(dir, "charts")
+		kustomizeOpts.CacheDir = filepath.Join(dir, "kustomize")
+	}
+	charts, err := helm.New(helmOpts)
+	if err != nil {
+		return nil, err
+	}
+	kustomizations, err := kustomize.New(kustomizeOpts)
+	if err != nil {
+		return nil, err
+	}
+	return render.BySource{Chart: charts, Kustomize: kustomizations}, nil
 }

@@ -21,7 +21,6 @@ import (
 	"github.com/convoy-rollouts/convoy/pkg/controller/traffic"
 	"github.com/convoy-rollouts/convoy/pkg/manager"
 	"github.com/convoy-rollouts/convoy/pkg/render"
-	"github.com/convoy-rollouts/convoy/pkg/render/helm"
 	"github.com/convoy-rollouts/convoy/pkg/render/kustomize"
 	"github.com/convoy-rollouts/convoy/test/chartrepo"
 )
@@ -108,9 +107,11 @@ func newIdleFixture(t testing.TB) *idleFixture {
 		t.Fatal(err)
 	}
 	counted := countWrites(direct, &f.n.writes)
-	charts, _ := helm.New(helm.Options{CacheDir: t.TempDir()})
-	kustomizations, _ := kustomize.New(kustomize.Options{CacheDir: t.TempDir()})
-	renderer := countingRenderer{render.BySource{Chart: charts, Kustomize: kustomizations}, &f.n}
+	fresh, err := manager.Renderer(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	renderer := countingRenderer{fresh, &f.n}
 	broadcaster := events.NewBroadcaster(&events.EventSinkImpl{Interface: kubernetes.NewForConfigOrDie(cfg).EventsV1()})
 	recorder := broadcaster.NewRecorder(manager.Scheme, "convoy-idle-test")
 	store := &clusters.Store{Management: direct, Scheme: manager.Scheme,

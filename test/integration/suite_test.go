@@ -9,20 +9,15 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/config"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
-	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	"github.com/convoy-rollouts/convoy/pkg/manager"
-	"github.com/convoy-rollouts/convoy/pkg/render"
-	"github.com/convoy-rollouts/convoy/pkg/render/helm"
 	"github.com/convoy-rollouts/convoy/pkg/render/kustomize"
 	"github.com/convoy-rollouts/convoy/test/testenv"
 )
@@ -45,20 +40,16 @@ func startManager(t testing.TB) *testenv.Env {
 		if err != nil {
 			t.Fatal(err)
 		}
-		charts, err := helm.New(helm.Options{CacheDir: filepath.Join(cacheDir, "charts")})
+		renderer, err := manager.Renderer(cacheDir)
 		if err != nil {
 			t.Fatal(err)
 		}
-		kustomizations, err := kustomize.New(kustomize.Options{CacheDir: filepath.Join(cacheDir, "kustomize")})
-		if err != nil {
-			t.Fatal(err)
-		}
-		mgr, err := ctrl.NewManager(env.ManagementConfig(t), testManagerOptions())
+		mgr, err := ctrl.NewManager(env.ManagementConfig(t), testenv.ManagerOptions())
 		if err != nil {
 			t.Fatal(err)
 		}
 		err = manager.Setup(mgr, manager.Options{
-			Renderer:             render.BySource{Chart: charts, Kustomize: kustomizations},
+			Renderer:             renderer,
 			Distinguish:          kustomize.Distinguish,
 			GlobalBlockNamespace: "convoy-system",
 			InstallationResync:   time.Second,
@@ -73,18 +64,6 @@ func startManager(t testing.TB) *testenv.Env {
 		}()
 	})
 	return env
-}
-
-func ptr[T any](v T) *T { return &v }
-
-// testManagerOptions are a manager's options without metrics or probe
-// listeners.
-func testManagerOptions() ctrl.Options {
-	opts := manager.ManagerOptions()
-	opts.Metrics = metricsserver.Options{BindAddress: "0"}
-	opts.HealthProbeBindAddress = "0"
-	opts.Controller = config.Controller{SkipNameValidation: ptr(true)}
-	return opts
 }
 
 // eventually polls check until it returns nil or the timeout passes, then

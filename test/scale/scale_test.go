@@ -13,7 +13,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"strconv"
@@ -25,15 +24,11 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/config"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
-	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	convoyv1alpha1 "github.com/convoy-rollouts/convoy/apis/convoy/v1alpha1"
 	"github.com/convoy-rollouts/convoy/pkg/conditions"
 	"github.com/convoy-rollouts/convoy/pkg/manager"
-	"github.com/convoy-rollouts/convoy/pkg/render"
-	"github.com/convoy-rollouts/convoy/pkg/render/helm"
 	"github.com/convoy-rollouts/convoy/pkg/render/kustomize"
 	"github.com/convoy-rollouts/convoy/test/chartrepo"
 	"github.com/convoy-rollouts/convoy/test/testenv"
@@ -88,22 +83,18 @@ func BenchmarkSteadyStateMemory(b *testing.B) {
 
 	heapBefore, rssBefore := heapInUse(), rssBytes()
 	cacheDir := b.TempDir()
-	charts, err := helm.New(helm.Options{CacheDir: filepath.Join(cacheDir, "charts")})
-	if err != nil {
-		b.Fatal(err)
-	}
-	kustomizations, err := kustomize.New(kustomize.Options{CacheDir: filepath.Join(cacheDir, "kustomize")})
+	renderer, err := manager.Renderer(cacheDir)
 	if err != nil {
 		b.Fatal(err)
 	}
 	cfg := env.ManagementConfig(b)
 	cfg.QPS, cfg.Burst = 500, 1000
-	mgr, err := ctrl.NewManager(cfg, testManagerOptions())
+	mgr, err := ctrl.NewManager(cfg, testenv.ManagerOptions())
 	if err != nil {
 		b.Fatal(err)
 	}
 	if err := manager.Setup(mgr, manager.Options{
-		Renderer: render.BySource{Chart: charts, Kustomize: kustomizations}, Distinguish: kustomize.Distinguish,
+		Renderer: renderer, Distinguish: kustomize.Distinguish,
 		GlobalBlockNamespace: "convoy-system",
 	}); err != nil {
 		b.Fatal(err)
@@ -161,13 +152,3 @@ func BenchmarkSteadyStateMemory(b *testing.B) {
 }
 
 func ptr[T any](v T) *T { return &v }
-
-// testManagerOptions are a manager's options without metrics or probe
-// listeners.
-func testManagerOptions() ctrl.Options {
-	opts := manager.ManagerOptions()
-	opts.Metrics = metricsserver.Options{BindAddress: "0"}
-	opts.HealthProbeBindAddress = "0"
-	opts.Controller = config.Controller{SkipNameValidation: ptr(true)}
-	return opts
-}

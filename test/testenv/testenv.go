@@ -25,9 +25,13 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/rest"
+	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/config"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	"github.com/convoy-rollouts/convoy/pkg/devenv"
+	"github.com/convoy-rollouts/convoy/pkg/manager"
 )
 
 // EnvVar names the directory of a running environment to reuse.
@@ -183,4 +187,15 @@ func sanitize(s string) string {
 		}
 	}
 	return strings.Trim(b.String(), "-")
+}
+
+// ManagerOptions are the options of a manager run in a test: convoy's own,
+// without metrics or probe listeners.
+func ManagerOptions() ctrl.Options {
+	opts := manager.ManagerOptions()
+	opts.Metrics = metricsserver.Options{BindAddress: "0"}
+	opts.HealthProbeBindAddress = "0"
+	skip := true
+	opts.Controller = config.Controller{SkipNameValidation: &skip}
+	return opts
 }
