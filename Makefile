@@ -50,8 +50,9 @@ $(CONTROLLER_GEN):
 ##@ Build
 
 .PHONY: build
-build: ## Build convoy binaries into bin/.
+build: ## Build convoy binaries into bin/ (and bin/kubectl-convoy, the kubectl plugin).
 	go build -o $(BIN_DIR)/ ./cmd/...
+	ln -sf convoy $(BIN_DIR)/kubectl-convoy
 
 ##@ Test
 

@@ -101,9 +101,28 @@ build_kwok() { go_install kwok "$KWOK_VERSION" sigs.k8s.io/kwok/cmd/kwok sigs.k8
 build_controller_gen() { go_install controller-gen "$CONTROLLER_GEN_VERSION" sigs.k8s.io/controller-tools/cmd/controller-gen; }
 build_helm() { go_install helm "$HELM_VERSION" helm.sh/helm/v3/cmd/helm; }
 
+# debian_packages: the Debian programs the tests and benchmarks run against
+# convoy's DNS server (dig from dnsutils, dnsperf), installed with apt-get
+# when missing, as root or through sudo.
+debian_packages() {
+  local missing=()
+  command -v dig >/dev/null || missing+=(dnsutils)
+  command -v dnsperf >/dev/null || missing+=(dnsperf)
+  if [[ ${#missing[@]} -eq 0 ]]; then log "debian packages: dig and dnsperf present"; return; fi
+  local sudo=()
+  if [[ $(id -u) -ne 0 ]]; then
+    command -v sudo >/dev/null || { log "debian packages: ${missing[*]} missing; install them as root (apt-get install ${missing[*]})"; return 1; }
+    sudo=(sudo)
+  fi
+  log "debian packages: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  with_progress "apt-get update" "${sudo[@]}" apt-get update -qq
+  with_progress "apt-get install ${missing[*]}" "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
+
 if [[ ${1:-} == --print-dir ]]; then echo "$TOOLS_DIR"; exit 0; fi
 
-all=(controller-gen kwok etcd kubernetes)
+all=(controller-gen kwok etcd kubernetes debian)
 tools=("${@:-${all[@]}}")
 [[ $# -eq 0 ]] && tools=("${all[@]}")
 start=$SECONDS
@@ -114,6 +133,7 @@ for t in "${tools[@]}"; do
     kwok) build_kwok ;;
     controller-gen) build_controller_gen ;;
     helm) build_helm ;;
+    debian) debian_packages ;;
     *) log "unknown tool $t (known: ${all[*]} helm)"; exit 2 ;;
   esac
 done

@@ -14,6 +14,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
+	"github.com/convoy-rollouts/convoy/pkg/dnsfeed"
 	"github.com/convoy-rollouts/convoy/pkg/manager"
 	"github.com/convoy-rollouts/convoy/pkg/render/kustomize"
 	"github.com/convoy-rollouts/convoy/pkg/rolloutblock"
@@ -28,12 +29,17 @@ func main() {
 
 func run() error {
 	var (
-		metricsAddr    = flag.String("metrics-bind-address", "0", "address of the /metrics endpoint; 0 turns it off")
-		probeAddr      = flag.String("health-probe-bind-address", ":8081", "address of the /healthz and /readyz endpoints; 0 turns them off")
-		blockNamespace = flag.String("global-block-namespace", rolloutblock.DefaultGlobalNamespace, "namespace whose RolloutBlocks apply to every namespace")
-		disabled       = flag.String("disable-controllers", "", "comma-separated controllers not to run: application, release, installation, capacity, traffic")
-		cacheDir       = flag.String("cache-dir", "", "where charts and git checkouts are cached (default: the user's cache directory)")
+		metricsAddr              = flag.String("metrics-bind-address", "0", "address of the /metrics endpoint; 0 turns it off")
+		probeAddr                = flag.String("health-probe-bind-address", ":8081", "address of the /healthz and /readyz endpoints; 0 turns them off")
+		blockNamespace           = flag.String("global-block-namespace", rolloutblock.DefaultGlobalNamespace, "namespace whose RolloutBlocks apply to every namespace")
+		disabled                 = flag.String("disable-controllers", "", "comma-separated controllers not to run: application, release, installation, capacity, traffic")
+		cacheDir                 = flag.String("cache-dir", "", "where charts and git checkouts are cached (default: the user's cache directory)")
+		dnsListen                = flag.String("dns-listen", "", "UDP and TCP address of the embedded authoritative DNS server, such as :53; empty turns it off")
+		dnsNamespace             = flag.String("dns-lease-namespace", rolloutblock.DefaultGlobalNamespace, "namespace of the DNS server's Lease, by which the traffic controller knows it is alive")
+		dnsZones, dnsNameservers stringList
 	)
+	flag.Var(&dnsZones, "dns-zone", "a zone the embedded DNS server is authoritative for (repeatable)")
+	flag.Var(&dnsNameservers, "dns-nameserver", "an NS record at each zone's apex (repeatable; default ns1.<zone>)")
 	logOpts := zap.Options{}
 	logOpts.BindFlags(flag.CommandLine)
 	flag.Parse()
@@ -61,6 +67,13 @@ func run() error {
 	}); err != nil {
 		return err
 	}
+	if *dnsListen != "" {
+		addr, err := dnsfeed.AddToManager(mgr, dnsfeed.Options{Listen: *dnsListen, Zones: dnsZones, Nameservers: dnsNameservers, Namespace: *dnsNamespace})
+		if err != nil {
+			return err
+		}
+		ctrl.Log.Info("DNS server listening", "address", addr.String(), "zones", dnsZones)
+	}
 	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
 		return err
 	}
@@ -69,3 +82,9 @@ func run() error {
 	}
 	return mgr.Start(ctrl.SetupSignalHandler())
 }
+
+// stringList is a repeatable string flag.
+type stringList []string
+
+func (l *stringList) String() string     { return strings.Join(*l, ",") }
+func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }

@@ -3,14 +3,25 @@
 package cli
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"io"
+	"os"
+	"os/signal"
+	"syscall"
 
 	"github.com/go-logr/logr"
 	"github.com/spf13/cobra"
 	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 
+	"github.com/convoy-rollouts/convoy/pkg/cli/clierr"
+	"github.com/convoy-rollouts/convoy/pkg/cli/clusters"
 	"github.com/convoy-rollouts/convoy/pkg/cli/dev"
+	"github.com/convoy-rollouts/convoy/pkg/cli/dnsserver"
+	"github.com/convoy-rollouts/convoy/pkg/cli/inspect"
+	"github.com/convoy-rollouts/convoy/pkg/cli/offline"
+	"github.com/convoy-rollouts/convoy/pkg/cli/rollout"
 )
 
 // Exit codes shared by every command.
@@ -30,7 +41,11 @@ func NewRoot(out, errOut io.Writer) *cobra.Command {
 	}
 	root.SetOut(out)
 	root.SetErr(errOut)
-	root.AddCommand(dev.NewCommand(out, errOut))
+	root.AddCommand(dev.NewCommand(out, errOut), dnsserver.NewCommand(errOut))
+	root.AddCommand(rollout.NewCommands(out, errOut)...)
+	root.AddCommand(inspect.NewCommands(out, errOut)...)
+	root.AddCommand(clusters.NewCommand(out))
+	root.AddCommand(offline.NewCommands(out, errOut)...)
 	return root
 }
 
@@ -41,11 +56,18 @@ func Execute(args []string, out, errOut io.Writer) int {
 	ctrllog.SetLogger(logr.Discard())
 	root := NewRoot(out, errOut)
 	root.SetArgs(args)
-	cmd, err := root.ExecuteC()
+	// Ctrl-C ends long commands (wait, get --watch, dns) cleanly.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	cmd, err := root.ExecuteContextC(ctx)
 	if err == nil {
 		return ExitOK
 	}
 	fmt.Fprintf(errOut, "Error: %v\n", err)
+	var exit *clierr.ExitError
+	if errors.As(err, &exit) {
+		return exit.Code
+	}
 	if isUsageError(cmd, err) {
 		fmt.Fprintf(errOut, "Run '%s --help' for usage.\n", cmd.CommandPath())
 		return ExitUsage

@@ -20,7 +20,7 @@ import (
 // Watched are the kinds convoy watches in application clusters, always
 // filtered to convoy's own objects, so memory grows with convoy's objects
 // and not with everything the clusters run.
-var Watched = []client.Object{&appsv1.Deployment{}, &corev1.Pod{}}
+var Watched = []client.Object{&appsv1.Deployment{}, &corev1.Pod{}, &corev1.Service{}}
 
 // cacheSyncTimeout bounds the wait for a new cluster cache to fill.
 const cacheSyncTimeout = 30 * time.Second
@@ -50,7 +50,7 @@ func (s *Store) OnChange(h Handler) {
 }
 
 // Cache returns a started cache of the named cluster's convoy-labelled
-// Deployments and Pods, built on first use and rebuilt when the cluster's
+// Deployments, Pods and Services, built on first use and rebuilt when the cluster's
 // URL or credentials change.
 func (s *Store) Cache(ctx context.Context, name string) (cache.Cache, error) {
 	cfg, version, err := s.config(ctx, name)

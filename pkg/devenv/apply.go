@@ -2,35 +2,14 @@ package devenv
 
 import (
 	"context"
-	"fmt"
 
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/client/apiutil"
+
+	"github.com/convoy-rollouts/convoy/pkg/ssa"
 )
 
-const fieldOwner = client.FieldOwner("convoy-dev")
-
-// apply server-side applies typed objects, so running Up again converges
-// instead of failing on what exists.
+// apply server-side applies typed objects as convoy dev, so running Up
+// again converges instead of failing on what exists.
 func apply(ctx context.Context, c client.Client, objs ...client.Object) error {
-	for _, obj := range objs {
-		gvk, err := apiutil.GVKForObject(obj, c.Scheme())
-		if err != nil {
-			return err
-		}
-		content, err := runtime.DefaultUnstructuredConverter.ToUnstructured(obj)
-		if err != nil {
-			return err
-		}
-		u := &unstructured.Unstructured{Object: content}
-		u.SetGroupVersionKind(gvk)
-		unstructured.RemoveNestedField(u.Object, "metadata", "creationTimestamp")
-		unstructured.RemoveNestedField(u.Object, "status")
-		if err := c.Apply(ctx, client.ApplyConfigurationFromUnstructured(u), fieldOwner, client.ForceOwnership); err != nil {
-			return fmt.Errorf("applying %s %s: %w", gvk.Kind, client.ObjectKeyFromObject(obj), err)
-		}
-	}
-	return nil
+	return ssa.Apply(ctx, c, "convoy-dev", objs...)
 }

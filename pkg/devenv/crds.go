@@ -2,6 +2,7 @@ package devenv
 
 import (
 	"context"
+	_ "embed"
 	"fmt"
 	"time"
 
@@ -9,15 +10,29 @@ import (
 	"k8s.io/apimachinery/pkg/util/wait"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"sigs.k8s.io/yaml"
+
 	"github.com/convoy-rollouts/convoy/apis/crds"
 )
 
-// InstallCRDs applies convoy's CRDs and waits until they serve.
+// externalDNSEndpointCRD is external-dns's DNSEndpoint CRD, for the traffic
+// controller's external-dns output.
+//
+//go:embed thirdparty/externaldns.k8s.io_dnsendpoints.yaml
+var externalDNSEndpointCRD []byte
+
+// InstallCRDs applies convoy's CRDs, and the third-party CRDs convoy
+// writes objects of, and waits until they serve.
 func InstallCRDs(ctx context.Context, c client.Client) error {
 	all, err := crds.All()
 	if err != nil {
 		return err
 	}
+	dnsEndpoint := &apiextensionsv1.CustomResourceDefinition{}
+	if err := yaml.UnmarshalStrict(externalDNSEndpointCRD, dnsEndpoint); err != nil {
+		return fmt.Errorf("decoding the DNSEndpoint CRD: %w", err)
+	}
+	all = append(all, dnsEndpoint)
 	for _, crd := range all {
 		if err := apply(ctx, c, crd); err != nil {
 			return err

@@ -15,6 +15,8 @@ import (
 
 	"k8s.io/client-go/tools/clientcmd"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
+
+	"github.com/convoy-rollouts/convoy/pkg/clusterjoin"
 )
 
 // Options configure an environment.
@@ -148,12 +150,11 @@ func Up(ctx context.Context, opts Options) (*Environment, error) {
 		if err := createFakeNodes(ctx, c, app.Region); err != nil {
 			return nil, fmt.Errorf("cluster %s: %w", app.Name, err)
 		}
-		token, err := createAgentCredentials(ctx, c)
+		err = clusterjoin.Join(ctx, mgmt, c, clusterjoin.Cluster{
+			Name: app.Name, Region: app.Region, Capabilities: app.Capabilities, APIServerURL: cfg.Host, CAData: cfg.CAData,
+		})
 		if err != nil {
-			return nil, fmt.Errorf("cluster %s: %w", app.Name, err)
-		}
-		if err := registerCluster(ctx, mgmt, app, cfg, token); err != nil {
-			return nil, fmt.Errorf("registering cluster %s: %w", app.Name, err)
+			return nil, err
 		}
 		progress("cluster %s (region %s): %d nodes, registered as Cluster %s", app.Name, app.Region, nodesPerCluster, app.Name)
 	}

@@ -7,8 +7,11 @@ import (
 	"path/filepath"
 	"time"
 
+	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/selection"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -69,7 +72,7 @@ func Setup(mgr ctrl.Manager, opts Options) error {
 			return (&capacity.Reconciler{Client: mgr.GetClient(), Clusters: store}).SetupWithManager(mgr)
 		},
 		"traffic": func() error {
-			return (&traffic.Reconciler{Client: mgr.GetClient()}).SetupWithManager(mgr)
+			return (&traffic.Reconciler{Client: mgr.GetClient(), Clusters: store, Recorder: mgr.GetEventRecorder("convoy-traffic")}).SetupWithManager(mgr)
 		},
 		"installation": func() error {
 			return (&installation.Reconciler{
@@ -102,9 +105,19 @@ func ManagerOptions() ctrl.Options {
 	return ctrl.Options{
 		Scheme: Scheme,
 		Client: client.Options{Cache: &client.CacheOptions{DisableFor: []client.Object{&corev1.Secret{}}}},
-		Cache:  cache.Options{DefaultTransform: cache.TransformStripManagedFields()},
+		Cache: cache.Options{
+			DefaultTransform: cache.TransformStripManagedFields(),
+			// Of all Leases, convoy reads its DNS servers' only.
+			ByObject: map[client.Object]cache.ByObject{&coordinationv1.Lease{}: {Label: dnsServers}},
+		},
 	}
 }
+
+var dnsServers = func() labels.Selector {
+	req, err := labels.NewRequirement(convoyv1alpha1.LabelDNSServer, selection.Exists, nil)
+	utilruntime.Must(err)
+	return labels.NewSelector().Add(*req)
+}()
 
 // Renderer builds the chart and kustomize renderers, caching charts and git
 // checkouts under dir (the user's cache directory when empty).

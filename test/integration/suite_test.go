@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"sync"
 	"testing"
@@ -17,6 +18,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
+	"github.com/convoy-rollouts/convoy/pkg/dnsfeed"
 	"github.com/convoy-rollouts/convoy/pkg/manager"
 	"github.com/convoy-rollouts/convoy/pkg/render/kustomize"
 	"github.com/convoy-rollouts/convoy/test/testenv"
@@ -25,6 +27,12 @@ import (
 func TestMain(m *testing.M) { os.Exit(testenv.Run(m)) }
 
 var startOnce sync.Once
+
+// dnsZone is the zone of the manager's DNS server, which listens on
+// dnsAddr.
+const dnsZone = "convoy.test"
+
+var dnsAddr net.Addr
 
 // startManager runs convoy's controllers for the rest of the test binary.
 func startManager(t testing.TB) *testenv.Env {
@@ -53,6 +61,13 @@ func startManager(t testing.TB) *testenv.Env {
 			Distinguish:          kustomize.Distinguish,
 			GlobalBlockNamespace: "convoy-system",
 			InstallationResync:   time.Second,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		dnsAddr, err = dnsfeed.AddToManager(mgr, dnsfeed.Options{
+			Listen: "127.0.0.1:0", Zones: []string{dnsZone}, Namespace: "convoy-system",
+			Name: "convoy-dns-integration", LeaseDuration: 6 * time.Second,
 		})
 		if err != nil {
 			t.Fatal(err)

@@ -256,4 +256,22 @@ type DNSTraffic struct {
 	// +optional
 	// +kubebuilder:validation:MaxLength=63
 	ServiceName string `json:"serviceName,omitempty"`
+
+	// Provider publishes the records: convoy (the default) serves them from
+	// convoy's own authoritative DNS server; external-dns also writes them as
+	// external-dns DNSEndpoint objects in the management cluster, for one
+	// external-dns instance with --source=crd to program a cloud DNS such as
+	// Route53 weighted records.
+	// +optional
+	// +kubebuilder:default=convoy
+	Provider DNSProvider `json:"provider,omitempty"`
 }
+
+// DNSProvider is who serves an application's weighted records.
+// +kubebuilder:validation:Enum=convoy;external-dns
+type DNSProvider string
+
+const (
+	DNSProviderConvoy      DNSProvider = "convoy"
+	DNSProviderExternalDNS DNSProvider = "external-dns"
+)

@@ -31,3 +31,14 @@ const (
 	// release to release instead of being duplicated.
 	AnnotationShared = "convoy.dev/shared"
 )
+
+// DNS servers announce themselves with a coordination Lease they renew:
+// the traffic controller waits for every live server authoritative for a
+// hostname before it calls new weights served.
+const (
+	// LabelDNSServer marks a DNS server's Lease.
+	LabelDNSServer = "convoy.dev/dns-server"
+	// AnnotationDNSZones on a DNS server's Lease lists its zones,
+	// comma-separated.
+	AnnotationDNSZones = "convoy.dev/dns-zones"
+)

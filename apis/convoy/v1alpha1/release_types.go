@@ -17,10 +17,25 @@ type ReleaseSpec struct {
 	// +kubebuilder:validation:Maximum=19
 	TargetStep int32 `json:"targetStep"`
 
+	// Aborted, when set, sends the release back to step 0 (traffic back to
+	// the incumbent first, then capacity) and keeps it there whatever
+	// targetStep says, until it is cleared. convoy abort sets it and convoy
+	// retry clears it.
+	// +optional
+	Aborted *Abort `json:"aborted,omitempty"`
+
 	// Environment is the snapshot of the Application's template this release
 	// rolls out, with the chart version or git commit pinned. Immutable.
 	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="environment is immutable: change the Application's template to make a new Release"
 	Environment ReleaseEnvironment `json:"environment"`
+}
+
+// Abort says why a release was aborted.
+type Abort struct {
+	// Reason is why, for people.
+	// +optional
+	// +kubebuilder:validation:MaxLength=1024
+	Reason string `json:"reason,omitempty"`
 }
 
 // ReleaseStatus reports how far the release got and what it waits for.

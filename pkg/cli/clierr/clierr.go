@@ -13,3 +13,18 @@ func (e *UsageError) Error() string { return e.msg }
 func Usage(format string, args ...any) error {
 	return &UsageError{msg: fmt.Sprintf(format, args...)}
 }
+
+// ExitError ends the command with a specific exit code, such as convoy
+// wait's 3 (timed out) or 5 (superseded), after printing its message.
+type ExitError struct {
+	Code int
+	Err  error
+}
+
+func (e *ExitError) Error() string { return e.Err.Error() }
+func (e *ExitError) Unwrap() error { return e.Err }
+
+// Exit returns an ExitError.
+func Exit(code int, format string, args ...any) error {
+	return &ExitError{Code: code, Err: fmt.Errorf(format, args...)}
+}

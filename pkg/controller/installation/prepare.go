@@ -26,22 +26,30 @@ var clusterScoped = map[string]bool{
 	"RuntimeClass": true, "CSIDriver": true, "VolumeAttachment": true,
 }
 
-// renderObjects renders the target's source and makes its objects this
-// release's own: labelled with application and release, with per-release
-// names unless the chart already derives every name from the release name,
-// and with every selector and pod template carrying the release label.
+// renderObjects renders the target's source, with the credentials its
+// source's secretRef names, as the release's own objects.
 func (r *Reconciler) renderObjects(ctx context.Context, it *convoyv1alpha1.InstallationTarget) ([]*unstructured.Unstructured, error) {
 	creds, err := render.LoadCredentials(ctx, r.APIReader, it.Namespace, it.Spec.Source)
 	if err != nil {
 		return nil, err
 	}
+	return Objects(ctx, r.Renderer, r.Distinguish, it, creds)
+}
+
+// Objects renders an installation target's source and makes its objects
+// the release's own, exactly as they are installed in every cluster:
+// labelled with application and release, with per-release names unless
+// the chart already derives every name from the release name, with every
+// selector and pod template carrying the release label, and without Helm
+// hooks and Namespaces. convoy render shows the same offline.
+func Objects(ctx context.Context, renderer render.Renderer, distinguish Distinguisher, it *convoyv1alpha1.InstallationTarget, creds *render.Credentials) ([]*unstructured.Unstructured, error) {
 	var values map[string]any
 	if it.Spec.Values != nil {
 		if err := json.Unmarshal(it.Spec.Values.Raw, &values); err != nil {
 			return nil, render.Errorf(render.ReasonInvalidManifest, "spec.values: %v", err)
 		}
 	}
-	out, err := r.Renderer.Render(ctx, render.Request{
+	out, err := renderer.Render(ctx, render.Request{
 		ReleaseName: it.Name, Namespace: it.Namespace, Source: it.Spec.Source, Values: values, Credentials: creds,
 	})
 	if err != nil {
@@ -69,7 +77,7 @@ func (r *Reconciler) renderObjects(ctx context.Context, it *convoyv1alpha1.Insta
 	if it.Spec.Source.Kustomize != nil || !allNamedAfter(objs, it.Name) {
 		suffix = "-" + it.Name
 	}
-	objs, err = r.Distinguish(objs, suffix, releaseLabels(it))
+	objs, err = distinguish(objs, suffix, releaseLabels(it))
 	if err != nil {
 		return nil, render.Errorf(render.ReasonInvalidManifest, "making the objects distinct per release: %v", err)
 	}

@@ -61,6 +61,11 @@ func observeTraffic(tt *convoyv1alpha1.TrafficTarget) strategies.Observed {
 // order strategies.Plan decides, and records what was achieved.
 func (r *Reconciler) executeStrategy(ctx context.Context, rel *convoyv1alpha1.Release, incumbent *convoyv1alpha1.Release) error {
 	own, err := r.targetsOf(ctx, rel)
+	if apierrors.IsNotFound(err) {
+		// Targets created a moment ago are not in the cache yet; their
+		// arrival there triggers the next reconcile.
+		return nil
+	}
 	if err != nil {
 		return err
 	}
@@ -69,8 +74,12 @@ func (r *Reconciler) executeStrategy(ctx context.Context, rel *convoyv1alpha1.Re
 	if rel.Status.AchievedStep != nil {
 		achieved = rel.Status.AchievedStep.Step
 	}
+	target := restingStep(steps, rel.Spec.TargetStep, achieved)
+	if rel.Spec.Aborted != nil {
+		target = 0 // and no step that does not wait passes on its own
+	}
 	in := strategies.Input{
-		Steps: steps, TargetStep: restingStep(steps, rel.Spec.TargetStep, achieved), AchievedStep: achieved,
+		Steps: steps, TargetStep: target, AchievedStep: achieved,
 		Clusters:  own.installation.Spec.Clusters,
 		Installed: current(own.installation, own.installation.Status.ObservedGeneration, own.installation.Status.Conditions),
 		Targets: map[strategies.Target]strategies.Observed{
@@ -104,7 +113,41 @@ func (r *Reconciler) executeStrategy(ctx context.Context, rel *convoyv1alpha1.Re
 		}
 	}
 	r.recordProgress(rel, decision, len(in.Clusters), waitDetail(decision.WaitingFor, own, theirs))
+	r.recordAbort(rel, decision, theirs != nil)
 	return nil
+}
+
+// recordAbort keeps the Aborted condition in step with spec.aborted: True
+// while the release is held at step 0, with an event when it starts and
+// ends; an aborted release at rest is Stalled until convoy retry or a new
+// template. A first release has no incumbent to go back to, so an abort
+// does not move it.
+func (r *Reconciler) recordAbort(rel *convoyv1alpha1.Release, d strategies.Decision, hasIncumbent bool) {
+	gen := rel.Generation
+	was := conditions.IsTrue(rel.Status.Conditions, convoyv1alpha1.ConditionAborted)
+	switch {
+	case rel.Spec.Aborted == nil:
+		if was {
+			conditions.Set(&rel.Status.Conditions, gen, convoyv1alpha1.ConditionAborted, metav1.ConditionFalse, "Retried", "the abort was lifted (convoy retry)")
+			r.Recorder.Eventf(rel, nil, corev1.EventTypeNormal, "Retried", "Abort", "abort lifted: the release moves to its target step %d again", rel.Spec.TargetStep)
+		}
+	case !hasIncumbent:
+		conditions.Set(&rel.Status.Conditions, gen, convoyv1alpha1.ConditionAborted, metav1.ConditionFalse, "NoIncumbent",
+			"the application's first release has no incumbent to go back to: the abort is ignored")
+	default:
+		reason := rel.Spec.Aborted.Reason
+		if reason == "" {
+			reason = "no reason given"
+		}
+		msg := fmt.Sprintf("aborted (%s): traffic and capacity go back to the incumbent; convoy retry or a new template moves on", reason)
+		conditions.Set(&rel.Status.Conditions, gen, convoyv1alpha1.ConditionAborted, metav1.ConditionTrue, "Aborted", msg)
+		if !was {
+			r.Recorder.Eventf(rel, nil, corev1.EventTypeWarning, "Aborted", "Abort", "aborted: %s", reason)
+		}
+		if d.WaitingFor == strategies.StageDone {
+			conditions.MarkStalled(&rel.Status.Conditions, gen, "Aborted", msg)
+		}
+	}
 }
 
 // waitDetail is what the target a step waits for says about itself: which

@@ -1,77 +1,96 @@
-// Package traffic reconciles TrafficTargets. A Release whose environment
-// has no traffic section is reached some other way (a Service per release,
-// a mesh): convoy moves its capacity only, and its traffic targets are
-// achieved as soon as they are current. Publishing weighted DNS records for
-// releases that ask for it is this package's next part.
+// Package traffic reconciles the traffic of an Application's releases. For
+// every hostname the releases publish it finds each (cluster, release)
+// endpoint (the release's Service of type LoadBalancer), lets an endpoint
+// carry weight only while its release's capacity in that cluster is
+// healthy, apportions the step's contender/incumbent split into integer
+// weights, and publishes them as a DNSRecordSet (served by convoy's DNS
+// server) or, for external-dns, also as a DNSEndpoint. Each TrafficTarget
+// reports per cluster the weight desired and the weight served, and is
+// Ready only once every live DNS server serves it and one TTL has passed,
+// so a step is not achieved while resolvers may still hold old answers.
+//
+// Releases without a traffic section are reached some other way (a mesh,
+// a Service per release): their targets are achieved as soon as they are
+// current, and convoy moves their capacity only.
 package traffic
 
 import (
 	"context"
-	"fmt"
+	"time"
 
 	"k8s.io/apimachinery/pkg/api/equality"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	convoyv1alpha1 "github.com/convoy-rollouts/convoy/apis/convoy/v1alpha1"
-	"github.com/convoy-rollouts/convoy/pkg/conditions"
+	"github.com/convoy-rollouts/convoy/pkg/clusters"
 )
 
-// Reasons of a traffic target's conditions.
-const (
-	ReasonNotManaged     = "TrafficNotManaged"
-	ReasonNotImplemented = "DNSNotAvailable"
-)
+// recheck is how soon traffic that is not achieved is looked at again when
+// no event arrives first (a DNS server's lease may lapse without one).
+const recheck = 10 * time.Second
 
-// Reconciler reconciles TrafficTargets.
+// Reconciler reconciles the traffic of one Application per request: the
+// request's name is the Application's, and every TrafficTarget of its
+// releases is reconciled together, because one release's weights depend
+// on all the others'.
 type Reconciler struct {
 	client.Client
+	Clusters *clusters.Store
+	Recorder events.EventRecorder
+	// Now is the clock, time.Now when nil.
+	Now func() time.Time
 }
 
-// Reconcile reports each cluster's weight and whether it is in effect.
+// Reconcile publishes the weights of each hostname of the application and
+// writes each of its traffic targets' status once.
 func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
-	tt := &convoyv1alpha1.TrafficTarget{}
-	if err := r.Get(ctx, req.NamespacedName, tt); err != nil {
-		return ctrl.Result{}, client.IgnoreNotFound(err)
+	groups, unmanaged, err := r.load(ctx, req.Namespace, req.Name)
+	if err != nil {
+		return ctrl.Result{}, err
 	}
-	rel := &convoyv1alpha1.Release{}
-	if err := r.Get(ctx, req.NamespacedName, rel); err != nil {
-		return ctrl.Result{}, client.IgnoreNotFound(err)
+	servers, err := r.liveServers(ctx)
+	if err != nil {
+		return ctrl.Result{}, err
 	}
-	before := tt.DeepCopy()
-	managed := rel.Spec.Environment.Traffic != nil && rel.Spec.Environment.Traffic.DNS != nil
-	reason, message := ReasonNotManaged, "the release has no traffic section: convoy moves its capacity only"
-	status := metav1.ConditionTrue
-	if managed {
-		reason, status = ReasonNotImplemented, metav1.ConditionFalse
-		message = fmt.Sprintf("weighted DNS for %s is not published by this version of convoy", rel.Spec.Environment.Traffic.DNS.Hostname)
-	}
-	previous := conditions.ByCluster(tt.Status.Clusters, func(s *convoyv1alpha1.ClusterTrafficStatus) *convoyv1alpha1.ClusterConditions {
-		return &s.ClusterConditions
-	})
-	tt.Status.Clusters = nil
-	for _, c := range tt.Spec.Clusters {
-		st := convoyv1alpha1.ClusterTrafficStatus{
-			ClusterConditions: convoyv1alpha1.ClusterConditions{Name: c.Name, Conditions: previous[c.Name]},
-			DesiredWeight:     c.Weight,
+	var after time.Duration
+	for _, g := range groups {
+		pub, err := r.publish(ctx, req.Namespace, req.Name, g, servers)
+		if err != nil {
+			return ctrl.Result{}, err
 		}
-		conditions.Set(&st.Conditions, tt.Generation, convoyv1alpha1.ConditionReady, status, reason, message)
-		tt.Status.Clusters = append(tt.Status.Clusters, st)
+		for _, t := range g.targets {
+			after = sooner(after, r.report(t, g, pub))
+		}
 	}
-	if managed {
-		conditions.MarkStalled(&tt.Status.Conditions, tt.Generation, reason, message)
-	} else {
-		conditions.MarkReady(&tt.Status.Conditions, tt.Generation, reason, message)
+	for _, t := range unmanaged {
+		reportUnmanaged(t)
 	}
-	tt.Status.ObservedGeneration = tt.Generation
-	if equality.Semantic.DeepEqual(before.Status, tt.Status) {
-		return ctrl.Result{}, nil
+	if err := r.prune(ctx, req.Namespace, req.Name, groups); err != nil {
+		return ctrl.Result{}, err
 	}
-	return ctrl.Result{}, r.Status().Patch(ctx, tt, client.MergeFrom(before))
+	for _, t := range append(unmanaged, all(groups)...) {
+		if equality.Semantic.DeepEqual(t.before.Status, t.tt.Status) {
+			continue
+		}
+		if err := r.Status().Patch(ctx, t.tt, client.MergeFrom(t.before)); err != nil {
+			return ctrl.Result{}, client.IgnoreNotFound(err)
+		}
+	}
+	return ctrl.Result{RequeueAfter: after}, nil
 }
 
-// SetupWithManager registers the reconciler on TrafficTargets.
-func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
-	return ctrl.NewControllerManagedBy(mgr).Named("traffic").For(&convoyv1alpha1.TrafficTarget{}).Complete(r)
+func (r *Reconciler) now() time.Time {
+	if r.Now != nil {
+		return r.Now()
+	}
+	return time.Now()
+}
+
+// sooner is the earlier of two requeue delays, zero meaning none.
+func sooner(a, b time.Duration) time.Duration {
+	if a == 0 || b != 0 && b < a {
+		return b
+	}
+	return a
 }

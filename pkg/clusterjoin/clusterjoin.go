@@ -1,4 +1,10 @@
-package devenv
+// Package clusterjoin registers an application cluster with convoy: in the
+// cluster, a service account with the least privileges convoy needs and a
+// long-lived token; in the management cluster, a Secret with the token and
+// CA, and the Cluster object naming its URL, region and capabilities. Both
+// convoy dev up and convoy clusters join use it, and it converges when run
+// again.
+package clusterjoin
 
 import (
 	"context"
@@ -9,10 +15,10 @@ import (
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
-	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	convoyv1alpha1 "github.com/convoy-rollouts/convoy/apis/convoy/v1alpha1"
+	"github.com/convoy-rollouts/convoy/pkg/ssa"
 )
 
 // SystemNamespace holds convoy's own objects in every cluster: the manager
@@ -20,9 +26,12 @@ import (
 // account in application clusters.
 const SystemNamespace = "convoy-system"
 
-// agentName names convoy's service account, role and token Secret in an
+// AgentName names convoy's service account, role and token Secret in an
 // application cluster.
-const agentName = "convoy-agent"
+const AgentName = "convoy-agent"
+
+// fieldOwner is the field manager of what joining writes.
+const fieldOwner = "convoy-join"
 
 // agentRules is what convoy needs in an application cluster: install the
 // release's objects, scale its workloads, read their pods and events to judge
@@ -42,62 +51,88 @@ var agentRules = []rbacv1.PolicyRule{
 	{APIGroups: []string{"discovery.k8s.io"}, Resources: []string{"endpointslices"}, Verbs: []string{"get", "list", "watch"}},
 }
 
+// Cluster is an application cluster to join.
+type Cluster struct {
+	Name         string
+	Region       string
+	Capabilities []string
+	// APIServerURL is the cluster's API server as the manager reaches it.
+	APIServerURL string
+	// CAData is the PEM CA bundle that verifies the API server.
+	CAData []byte
+}
+
+// Join creates convoy's service account in the application cluster (c)
+// and registers the cluster in the management cluster (mgmt).
+func Join(ctx context.Context, mgmt, c client.Client, cluster Cluster) error {
+	token, err := createAgentCredentials(ctx, c)
+	if err != nil {
+		return fmt.Errorf("cluster %s: %w", cluster.Name, err)
+	}
+	if err := register(ctx, mgmt, cluster, token); err != nil {
+		return fmt.Errorf("registering cluster %s in the management cluster: %w", cluster.Name, err)
+	}
+	return nil
+}
+
 // createAgentCredentials makes convoy's service account in an application
 // cluster and returns its long-lived token.
 func createAgentCredentials(ctx context.Context, c client.Client) (string, error) {
 	objs := []client.Object{
 		&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: SystemNamespace}},
-		&corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: agentName, Namespace: SystemNamespace}},
-		&rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: agentName}, Rules: agentRules},
+		&corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: AgentName, Namespace: SystemNamespace}},
+		&rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: AgentName}, Rules: agentRules},
 		&rbacv1.ClusterRoleBinding{
-			ObjectMeta: metav1.ObjectMeta{Name: agentName},
-			RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: agentName},
-			Subjects:   []rbacv1.Subject{{Kind: rbacv1.ServiceAccountKind, Name: agentName, Namespace: SystemNamespace}},
+			ObjectMeta: metav1.ObjectMeta{Name: AgentName},
+			RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: AgentName},
+			Subjects:   []rbacv1.Subject{{Kind: rbacv1.ServiceAccountKind, Name: AgentName, Namespace: SystemNamespace}},
 		},
 		&corev1.Secret{
-			ObjectMeta: metav1.ObjectMeta{Name: agentName + "-token", Namespace: SystemNamespace,
-				Annotations: map[string]string{corev1.ServiceAccountNameKey: agentName}},
+			ObjectMeta: metav1.ObjectMeta{Name: AgentName + "-token", Namespace: SystemNamespace,
+				Annotations: map[string]string{corev1.ServiceAccountNameKey: AgentName}},
 			Type: corev1.SecretTypeServiceAccountToken,
 		},
 	}
-	if err := apply(ctx, c, objs...); err != nil {
+	if err := ssa.Apply(ctx, c, fieldOwner, objs...); err != nil {
 		return "", err
 	}
 	var token string
 	err := wait.PollUntilContextTimeout(ctx, 200*time.Millisecond, time.Minute, true, func(ctx context.Context) (bool, error) {
 		secret := &corev1.Secret{}
-		if err := c.Get(ctx, client.ObjectKey{Namespace: SystemNamespace, Name: agentName + "-token"}, secret); err != nil {
+		if err := c.Get(ctx, client.ObjectKey{Namespace: SystemNamespace, Name: AgentName + "-token"}, secret); err != nil {
 			return false, nil
 		}
 		token = string(secret.Data[corev1.ServiceAccountTokenKey])
 		return token != "", nil
 	})
 	if err != nil {
-		return "", fmt.Errorf("waiting for the token of service account %s/%s: %w", SystemNamespace, agentName, err)
+		return "", fmt.Errorf("waiting for the token of service account %s/%s: %w", SystemNamespace, AgentName, err)
 	}
 	return token, nil
 }
 
-// registerCluster stores an application cluster's credentials in the
-// management cluster and creates its Cluster object.
-func registerCluster(ctx context.Context, mgmt client.Client, app AppCluster, appConfig *rest.Config, token string) error {
-	secretName := "cluster-" + app.Name
+// SecretName is the management cluster's Secret of a cluster's credentials.
+func SecretName(cluster string) string { return "cluster-" + cluster }
+
+// register stores an application cluster's credentials in the management
+// cluster and creates its Cluster object.
+func register(ctx context.Context, mgmt client.Client, cluster Cluster, token string) error {
 	objs := []client.Object{
 		&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: SystemNamespace}},
 		&corev1.Secret{
-			ObjectMeta: metav1.ObjectMeta{Name: secretName, Namespace: SystemNamespace},
+			ObjectMeta: metav1.ObjectMeta{Name: SecretName(cluster.Name), Namespace: SystemNamespace},
 			Type:       corev1.SecretTypeOpaque,
-			Data:       map[string][]byte{"token": []byte(token), "ca.crt": appConfig.CAData},
+			Data:       map[string][]byte{"token": []byte(token), "ca.crt": cluster.CAData},
 		},
 		&convoyv1alpha1.Cluster{
-			ObjectMeta: metav1.ObjectMeta{Name: app.Name},
+			ObjectMeta: metav1.ObjectMeta{Name: cluster.Name},
 			Spec: convoyv1alpha1.ClusterSpec{
-				APIServerURL:         appConfig.Host,
-				CredentialsSecretRef: convoyv1alpha1.SecretReference{Namespace: SystemNamespace, Name: secretName},
-				Region:               app.Region,
-				Capabilities:         app.Capabilities,
+				APIServerURL:         cluster.APIServerURL,
+				CredentialsSecretRef: convoyv1alpha1.SecretReference{Namespace: SystemNamespace, Name: SecretName(cluster.Name)},
+				Region:               cluster.Region,
+				Capabilities:         cluster.Capabilities,
 			},
 		},
 	}
-	return apply(ctx, mgmt, objs...)
+	return ssa.Apply(ctx, mgmt, fieldOwner, objs...)
 }

@@ -1,0 +1,99 @@
+package kube
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	convoyv1alpha1 "github.com/convoy-rollouts/convoy/apis/convoy/v1alpha1"
+)
+
+// Rollout is an Application's rollout as read at one moment.
+type Rollout struct {
+	Application *convoyv1alpha1.Application
+	// Releases, oldest first, each with its targets.
+	Releases []*Release
+	// Contender and Incumbent as the Application's status names them; nil
+	// when it names none.
+	Contender, Incumbent *Release
+	// Clusters are the application clusters by name.
+	Clusters map[string]*convoyv1alpha1.Cluster
+}
+
+// Release is a Release with its targets; a target not created yet is nil.
+type Release struct {
+	*convoyv1alpha1.Release
+	Installation *convoyv1alpha1.InstallationTarget
+	Capacity     *convoyv1alpha1.CapacityTarget
+	Traffic      *convoyv1alpha1.TrafficTarget
+}
+
+// NotFoundError is an Application that does not exist.
+type NotFoundError struct{ Namespace, Name string }
+
+func (e *NotFoundError) Error() string {
+	return fmt.Sprintf("application %s not found in namespace %s", e.Name, e.Namespace)
+}
+
+// LoadRollout reads the named Application's rollout.
+func LoadRollout(ctx context.Context, c client.Reader, namespace, name string) (*Rollout, error) {
+	app := &convoyv1alpha1.Application{}
+	if err := c.Get(ctx, client.ObjectKey{Namespace: namespace, Name: name}, app); err != nil {
+		if apierrors.IsNotFound(err) {
+			return nil, &NotFoundError{namespace, name}
+		}
+		return nil, fmt.Errorf("reading application %s/%s: %w", namespace, name, err)
+	}
+	r := &Rollout{Application: app, Clusters: map[string]*convoyv1alpha1.Cluster{}}
+	rels := &convoyv1alpha1.ReleaseList{}
+	if err := c.List(ctx, rels, client.InNamespace(namespace), client.MatchingLabels{convoyv1alpha1.LabelApplication: name}); err != nil {
+		return nil, fmt.Errorf("listing the releases of %s/%s: %w", namespace, name, err)
+	}
+	its := &convoyv1alpha1.InstallationTargetList{}
+	cts := &convoyv1alpha1.CapacityTargetList{}
+	tts := &convoyv1alpha1.TrafficTargetList{}
+	for _, list := range []client.ObjectList{its, cts, tts} {
+		if err := c.List(ctx, list, client.InNamespace(namespace), client.MatchingLabels{convoyv1alpha1.LabelApplication: name}); err != nil {
+			return nil, fmt.Errorf("listing the targets of %s/%s: %w", namespace, name, err)
+		}
+	}
+	for i := range rels.Items {
+		rel := &Release{Release: &rels.Items[i]}
+		for j := range its.Items {
+			if its.Items[j].Name == rel.Name {
+				rel.Installation = &its.Items[j]
+			}
+		}
+		for j := range cts.Items {
+			if cts.Items[j].Name == rel.Name {
+				rel.Capacity = &cts.Items[j]
+			}
+		}
+		for j := range tts.Items {
+			if tts.Items[j].Name == rel.Name {
+				rel.Traffic = &tts.Items[j]
+			}
+		}
+		r.Releases = append(r.Releases, rel)
+	}
+	slices.SortFunc(r.Releases, func(a, b *Release) int { return cmp.Compare(a.ReleaseGeneration(), b.ReleaseGeneration()) })
+	for _, rel := range r.Releases {
+		switch rel.Name {
+		case app.Status.Contender:
+			r.Contender = rel
+		case app.Status.Incumbent:
+			r.Incumbent = rel
+		}
+	}
+	clusters := &convoyv1alpha1.ClusterList{}
+	if err := c.List(ctx, clusters); err == nil {
+		for i := range clusters.Items {
+			r.Clusters[clusters.Items[i].Name] = &clusters.Items[i]
+		}
+	}
+	return r, nil
+}

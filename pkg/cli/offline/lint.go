@@ -1,0 +1,49 @@
+package offline
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/spf13/cobra"
+)
+
+func newLint(out io.Writer) *cobra.Command {
+	var f fileFlags
+	var noRender bool
+	cmd := &cobra.Command{
+		Use:   "lint -f APPLICATION.yaml [--cache-dir DIR] [--no-render]",
+		Short: "Check an Application as the apiserver would, and render it, without a cluster",
+		Long: `Check an Application with the rules of the Application CRD this convoy
+ships, run as the apiserver runs them for kubectl apply: strict field
+validation (unknown and duplicate fields), defaults, the OpenAPI schema
+(types, bounds, enums, patterns, required fields, list types), the CEL
+rules, and metadata.name as a DNS subdomain. Every problem is listed with
+its field path, as the apiserver names it.
+
+A valid Application is then rendered as convoy render would (unless
+--no-render), so a chart version that does not exist or a template that
+fails is found too. Exits 0 when the Application is valid and renders,
+1 otherwise.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			m, app, err := f.load(cmd.Context(), cmd.InOrStdin())
+			if err != nil {
+				return err
+			}
+			if noRender {
+				fmt.Fprintf(out, "%s: %s is valid (not rendered)\n", m.name, m.describe())
+				return nil
+			}
+			rel, err := renderRelease(cmd.Context(), f.cacheDir, m, app)
+			if err != nil {
+				return fmt.Errorf("%w\n(the Application is valid, but its next release does not render)", err)
+			}
+			n := len(rel.objects)
+			fmt.Fprintf(out, "%s: %s is valid (%d %s rendered)\n", m.name, m.describe(), n, plural(n, "object", "objects"))
+			return nil
+		},
+	}
+	f.add(cmd)
+	cmd.Flags().BoolVar(&noRender, "no-render", false, "check the Application only; do not fetch and render its source")
+	return cmd
+}

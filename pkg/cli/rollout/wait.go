@@ -1,0 +1,132 @@
+package rollout
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/spf13/cobra"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	convoyv1alpha1 "github.com/convoy-rollouts/convoy/apis/convoy/v1alpha1"
+	"github.com/convoy-rollouts/convoy/pkg/cli/clierr"
+	"github.com/convoy-rollouts/convoy/pkg/cli/kube"
+)
+
+// pollInterval is how often convoy wait looks at the rollout, and
+// lookTimeout how long one look may take.
+const (
+	pollInterval = time.Second
+	lookTimeout  = 15 * time.Second
+)
+
+type waitOptions struct {
+	common
+	step     string
+	complete bool
+	timeout  time.Duration
+}
+
+func newWait(out io.Writer) *cobra.Command {
+	o := &waitOptions{common: common{out: out}}
+	cmd := &cobra.Command{
+		Use:   "wait APP (--step N|NAME | --complete) [--timeout D]",
+		Short: "Wait until the contender achieves a step, or completes",
+		Long: `Wait until the application's contender release has achieved the step in every
+cluster (or, with --complete, its last step), printing progress as it goes.
+It names the release it waits on, and never trusts status that has not caught
+up with the spec.
+
+Exit codes:
+  0  the step was achieved (or the release completed)
+  1  the release failed or was aborted
+  2  usage or configuration error
+  3  timed out while the rollout was still progressing
+  4  blocked: a RolloutBlock stops the application, or the release waits for
+     a command (convoy advance) at a step before the one asked for
+  5  the release was superseded by a newer one`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error { return o.run(cmd, args[0]) },
+	}
+	o.addFlags(cmd)
+	cmd.Flags().StringVar(&o.step, "step", "", "step to wait for: an index from 0 or a step name")
+	cmd.Flags().BoolVar(&o.complete, "complete", false, "wait until the release completes (its last step)")
+	cmd.Flags().DurationVar(&o.timeout, "timeout", 10*time.Minute, "how long to wait")
+	cmd.MarkFlagsOneRequired("step", "complete")
+	cmd.MarkFlagsMutuallyExclusive("step", "complete")
+	return cmd
+}
+
+func (o *waitOptions) run(cmd *cobra.Command, app string) error {
+	ctx := cmd.Context()
+	cl, r, err := o.load(ctx, app)
+	if err != nil {
+		return err
+	}
+	if r.Contender == nil {
+		return clierr.Exit(1, "application %s/%s has no release to wait for", r.Application.Namespace, app)
+	}
+	steps := r.Contender.Spec.Environment.Strategy.Steps
+	g := goal{complete: o.complete, name: "the last step"}
+	if !o.complete {
+		if g.step, err = parseStep(steps, o.step, 0); err != nil {
+			return err
+		}
+		g.name = stepName(steps, g.step)
+	}
+	return o.await(ctx, cl, r.Application, r.Contender.Name, g)
+}
+
+// await polls the release until judge concludes, printing a line whenever
+// what it waits for changes, and maps the outcome to the exit code. Each
+// look has a deadline of its own, so the wait's deadline ends the wait and
+// not a request; a failed look is reported and retried.
+func (o *waitOptions) await(ctx context.Context, cl client.Reader, app *convoyv1alpha1.Application, release string, g goal) error {
+	start := time.Now()
+	deadline := time.NewTimer(o.timeout)
+	defer deadline.Stop()
+	fmt.Fprintf(o.out, "waiting up to %s for release %s of %s/%s to achieve %s\n", o.timeout, release, app.Namespace, app.Name, g.name)
+	last := ""
+	tick := time.NewTicker(pollInterval)
+	defer tick.Stop()
+	for {
+		verdict, msg := o.look(ctx, cl, app, release, g)
+		if msg != last {
+			fmt.Fprintf(o.out, "[%s] %s\n", time.Since(start).Round(time.Second), msg)
+			last = msg
+		}
+		switch verdict {
+		case progressing:
+		case reached:
+			return nil
+		default:
+			return &clierr.ExitError{Code: verdict.exitCode(), Err: fmt.Errorf("%s", msg)}
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-deadline.C:
+			return clierr.Exit(ExitTimeout, "timed out after %s waiting for release %s to achieve %s; last seen: %s", o.timeout, release, g.name, last)
+		case <-tick.C:
+		}
+	}
+}
+
+// look reads the rollout once and judges it; a read that fails counts as
+// still progressing, and says why.
+func (o *waitOptions) look(ctx context.Context, cl client.Reader, app *convoyv1alpha1.Application, release string, g goal) (outcome, string) {
+	ctx, cancel := context.WithTimeout(ctx, lookTimeout)
+	defer cancel()
+	r, err := kube.LoadRollout(ctx, cl, app.Namespace, app.Name)
+	if err != nil {
+		return progressing, err.Error()
+	}
+	var rel *convoyv1alpha1.Release
+	for _, candidate := range r.Releases {
+		if candidate.Name == release {
+			rel = candidate.Release
+		}
+	}
+	return judge(r.Application, rel, g)
+}

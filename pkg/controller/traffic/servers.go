@@ -1,0 +1,57 @@
+package traffic
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	coordinationv1 "k8s.io/api/coordination/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	convoyv1alpha1 "github.com/convoy-rollouts/convoy/apis/convoy/v1alpha1"
+)
+
+// server is a live convoy DNS server, known by the Lease it renews.
+type server struct {
+	name  string
+	zones []string
+}
+
+// liveServers are the DNS servers whose Lease has not lapsed.
+func (r *Reconciler) liveServers(ctx context.Context) ([]server, error) {
+	leases := &coordinationv1.LeaseList{}
+	if err := r.List(ctx, leases, client.HasLabels{convoyv1alpha1.LabelDNSServer}); err != nil {
+		return nil, fmt.Errorf("listing the DNS servers' leases: %w", err)
+	}
+	now := r.now()
+	var live []server
+	for _, l := range leases.Items {
+		if l.Spec.RenewTime == nil || l.Spec.LeaseDurationSeconds == nil {
+			continue
+		}
+		if now.After(l.Spec.RenewTime.Add(time.Duration(*l.Spec.LeaseDurationSeconds) * time.Second)) {
+			continue
+		}
+		s := server{name: l.Name}
+		for _, z := range strings.Split(l.Annotations[convoyv1alpha1.AnnotationDNSZones], ",") {
+			if z = normalize(strings.TrimSpace(z)); z != "" {
+				s.zones = append(s.zones, z)
+			}
+		}
+		live = append(live, s)
+	}
+	slices.SortFunc(live, func(a, b server) int { return strings.Compare(a.name, b.name) })
+	return live, nil
+}
+
+// authoritative reports whether the server answers for hostname.
+func (s server) authoritative(hostname string) bool {
+	for _, z := range s.zones {
+		if hostname == z || strings.HasSuffix(hostname, "."+z) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,91 @@
+package traffic
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	convoyv1alpha1 "github.com/convoy-rollouts/convoy/apis/convoy/v1alpha1"
+	"github.com/convoy-rollouts/convoy/pkg/dnsrecords"
+)
+
+// target is one release's TrafficTarget with what decides its weights.
+type target struct {
+	tt     *convoyv1alpha1.TrafficTarget
+	before *convoyv1alpha1.TrafficTarget
+	rel    *convoyv1alpha1.Release
+	ct     *convoyv1alpha1.CapacityTarget // nil until it exists
+}
+
+// hostGroup is the releases publishing one hostname, newest first.
+type hostGroup struct {
+	hostname string // lower case, without the trailing dot
+	dns      *convoyv1alpha1.DNSTraffic
+	targets  []*target
+}
+
+// load reads the application's traffic targets with their releases and
+// capacity targets, and groups those with DNS traffic by hostname. The
+// newest release's traffic settings (TTL, provider) speak for a hostname.
+func (r *Reconciler) load(ctx context.Context, namespace, app string) ([]*hostGroup, []*target, error) {
+	list := &convoyv1alpha1.TrafficTargetList{}
+	if err := r.List(ctx, list, client.InNamespace(namespace), client.MatchingLabels{convoyv1alpha1.LabelApplication: app}); err != nil {
+		return nil, nil, fmt.Errorf("listing the traffic targets of %s/%s: %w", namespace, app, err)
+	}
+	var targets []*target
+	for i := range list.Items {
+		tt := &list.Items[i]
+		rel := &convoyv1alpha1.Release{}
+		if err := r.Get(ctx, client.ObjectKeyFromObject(tt), rel); err != nil {
+			if client.IgnoreNotFound(err) == nil {
+				continue // its release is going away, and the target with it
+			}
+			return nil, nil, err
+		}
+		t := &target{tt: tt, before: tt.DeepCopy(), rel: rel}
+		ct := &convoyv1alpha1.CapacityTarget{}
+		if err := r.Get(ctx, client.ObjectKeyFromObject(tt), ct); err == nil {
+			t.ct = ct
+		} else if client.IgnoreNotFound(err) != nil {
+			return nil, nil, err
+		}
+		targets = append(targets, t)
+	}
+	slices.SortFunc(targets, func(a, b *target) int {
+		return cmp.Compare(b.rel.ReleaseGeneration(), a.rel.ReleaseGeneration())
+	})
+	var groups []*hostGroup
+	var unmanaged []*target
+	for _, t := range targets {
+		traffic := t.rel.Spec.Environment.Traffic
+		if traffic == nil || traffic.DNS == nil {
+			unmanaged = append(unmanaged, t)
+			continue
+		}
+		host := normalize(traffic.DNS.Hostname)
+		i := slices.IndexFunc(groups, func(g *hostGroup) bool { return g.hostname == host })
+		if i < 0 {
+			groups = append(groups, &hostGroup{hostname: host, dns: traffic.DNS})
+			i = len(groups) - 1
+		}
+		groups[i].targets = append(groups[i].targets, t)
+	}
+	return groups, unmanaged, nil
+}
+
+// all is every target of the groups.
+func all(groups []*hostGroup) []*target {
+	var ts []*target
+	for _, g := range groups {
+		ts = append(ts, g.targets...)
+	}
+	return ts
+}
+
+func normalize(hostname string) string { return dnsrecords.Normalize(hostname) }
+
+// setIdentifier names a (cluster, release) record within its hostname.
+func setIdentifier(cluster, release string) string { return cluster + "/" + release }

@@ -1,0 +1,120 @@
+package traffic
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	convoyv1alpha1 "github.com/convoy-rollouts/convoy/apis/convoy/v1alpha1"
+)
+
+func capacityTarget(generation int64, clusters ...convoyv1alpha1.ClusterCapacityStatus) *convoyv1alpha1.CapacityTarget {
+	ct := &convoyv1alpha1.CapacityTarget{ObjectMeta: metav1.ObjectMeta{Name: "web-1", Generation: generation}}
+	ct.Status.Clusters = clusters
+	return ct
+}
+
+func clusterCapacity(name string, available int32, status metav1.ConditionStatus, reason string, observed int64) convoyv1alpha1.ClusterCapacityStatus {
+	return convoyv1alpha1.ClusterCapacityStatus{
+		ClusterConditions: convoyv1alpha1.ClusterConditions{Name: name, Conditions: []metav1.Condition{{
+			Type: convoyv1alpha1.ConditionReady, Status: status, Reason: reason, Message: reason + " message", ObservedGeneration: observed,
+		}}},
+		AvailableReplicas: available,
+	}
+}
+
+func TestHealthGate(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		ct       *convoyv1alpha1.CapacityTarget
+		carrying bool
+		capacity int64
+		reason   string
+	}{
+		{"achieved", capacityTarget(2, clusterCapacity("a", 3, "True", "ReplicasAvailable", 2)), false, 3, ""},
+		{"achieved for an older spec does not open the gate", capacityTarget(3, clusterCapacity("a", 3, "True", "ReplicasAvailable", 2)), false, 0, ReasonCapacityNotAchieved},
+		{"scaling up does not open the gate", capacityTarget(2, clusterCapacity("a", 1, "False", "PodsNotReady", 2)), false, 0, ReasonCapacityNotAchieved},
+		{"an endpoint carrying traffic keeps it while scaling", capacityTarget(3, clusterCapacity("a", 1, "False", "PodsNotReady", 3)), true, 1, ""},
+		{"no pod available closes the gate even when carrying", capacityTarget(2, clusterCapacity("a", 0, "False", "PodsNotReady", 2)), true, 0, ReasonUnhealthy},
+		{"an unreachable cluster closes the gate", capacityTarget(2, clusterCapacity("a", 3, "False", "ClusterUnreachable", 2)), true, 0, ReasonUnhealthy},
+		{"a stuck deployment closes the gate", capacityTarget(2, clusterCapacity("a", 3, "False", "DeploymentStuck", 2)), true, 0, ReasonUnhealthy},
+		{"an unknown cluster", capacityTarget(2, clusterCapacity("b", 3, "True", "ReplicasAvailable", 2)), true, 0, ReasonCapacityNotAchieved},
+		{"no capacity target", nil, false, 0, ReasonCapacityNotAchieved},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			capacity, v := healthyCapacity(tc.ct, "a", tc.carrying)
+			if capacity != tc.capacity || v.reason != tc.reason {
+				t.Fatalf("got %d %+v, want %d %q", capacity, v, tc.capacity, tc.reason)
+			}
+			if v.reason != "" && !strings.Contains(v.message, "cluster a") {
+				t.Errorf("message %q does not name the cluster", v.message)
+			}
+		})
+	}
+}
+
+func TestRequiredServers(t *testing.T) {
+	servers := []server{{name: "dns-a", zones: []string{"convoy.test"}}, {name: "dns-b", zones: []string{"example.org", "convoy.test"}}}
+	for _, tc := range []struct {
+		name     string
+		provider convoyv1alpha1.DNSProvider
+		hostname string
+		servers  []server
+		want     string
+		reason   string
+		stalled  bool
+	}{
+		{"every authoritative server", convoyv1alpha1.DNSProviderConvoy, "web.convoy.test", servers, "dns-a,dns-b", "", false},
+		{"only the authoritative ones", convoyv1alpha1.DNSProviderConvoy, "shop.example.org", servers, "dns-b", "", false},
+		{"the apex itself", convoyv1alpha1.DNSProviderConvoy, "example.org", servers, "dns-b", "", false},
+		{"a suffix that is not a parent zone", convoyv1alpha1.DNSProviderConvoy, "web.notconvoy.test", servers, "", ReasonOutsideZones, true},
+		{"no server at all", convoyv1alpha1.DNSProviderConvoy, "web.convoy.test", nil, "", ReasonNoDNSServer, false},
+		{"external-dns", convoyv1alpha1.DNSProviderExternalDNS, "web.anywhere.example", nil, externalDNS, "", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			names, v := requiredServers(tc.provider, tc.hostname, tc.servers)
+			if strings.Join(names, ",") != tc.want || v.reason != tc.reason || v.stalled != tc.stalled {
+				t.Fatalf("got %v %+v, want %s %s stalled=%v", names, v, tc.want, tc.reason, tc.stalled)
+			}
+			if v.reason != "" && !strings.Contains(v.message, tc.hostname) {
+				t.Errorf("message %q does not name the hostname", v.message)
+			}
+		})
+	}
+}
+
+func TestClusterState(t *testing.T) {
+	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+	records := &convoyv1alpha1.DNSRecordSet{ObjectMeta: metav1.ObjectMeta{Generation: 4}, Spec: convoyv1alpha1.DNSRecordSetSpec{
+		Records: []convoyv1alpha1.DNSRecord{{SetIdentifier: "a/web-1", Weight: 100}, {SetIdentifier: "b/web-1", Weight: 900}},
+	}}
+	published := func(p *publication) *publication {
+		p.records, p.served, p.since, p.ttl = records, true, now.Add(-time.Minute), 30*time.Second
+		return p
+	}
+	st := func(desired, served int32) convoyv1alpha1.ClusterTrafficStatus {
+		return convoyv1alpha1.ClusterTrafficStatus{DesiredWeight: desired, PublishedWeight: served}
+	}
+	for _, tc := range []struct {
+		name   string
+		pub    *publication
+		status convoyv1alpha1.ClusterTrafficStatus
+		reason string
+	}{
+		{"served for a TTL", published(&publication{}), st(100, 100), ReasonPublished},
+		{"served less than a TTL ago", &publication{records: records, served: true, since: now.Add(-10 * time.Second), ttl: 30 * time.Second}, st(100, 100), ReasonWaitingForTTL},
+		{"not served yet", &publication{records: records, missing: []string{"dns-a"}}, st(100, 0), ReasonPublishing},
+		{"no DNS server", &publication{records: records, problem: verdict{reason: ReasonNoDNSServer, message: "none"}}, st(100, 0), ReasonNoDNSServer},
+		{"last good records kept", published(&publication{problem: verdict{reason: ReasonKeepingLastGood, message: "kept"}}), st(0, 100), ReasonKeepingLastGood},
+		{"unhealthy endpoint", published(&publication{verdicts: map[string]verdict{"a/web-1": {reason: ReasonUnhealthy, message: "sick"}}}), st(0, 0), ReasonUnhealthy},
+		{"hostname problem first", published(&publication{problem: verdict{reason: ReasonHostnameConflict, stalled: true}}), st(100, 100), ReasonHostnameConflict},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := clusterState("a/web-1", tc.status, tc.pub, now, "web.convoy.test"); got.reason != tc.reason {
+				t.Fatalf("got %+v, want %s", got, tc.reason)
+			}
+		})
+	}
+}

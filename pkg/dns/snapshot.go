@@ -1,0 +1,289 @@
+package dns
+
+import (
+	"crypto/sha256"
+	"fmt"
+	"net/netip"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/miekg/dns"
+)
+
+// Endpoint is one weighted target of a record set: a load balancer of one
+// release in one cluster.
+type Endpoint struct {
+	Cluster   string       // for metrics labels and logs
+	Release   string       // for metrics labels and logs
+	Addresses []netip.Addr // A / AAAA targets (a load balancer's IPs)
+	Hostname  string       // CNAME target instead of Addresses (a load balancer with a hostname); exactly one of the two is set
+	Weight    uint32
+}
+
+// RecordSet is a published hostname and the endpoints its answers are drawn
+// from.
+type RecordSet struct {
+	Hostname  string // FQDN, case-insensitive, trailing dot optional
+	TTL       uint32 // seconds
+	Endpoints []Endpoint
+}
+
+const (
+	// maxTTL is the largest TTL RFC 2181 section 8 allows.
+	maxTTL = 1<<31 - 1
+	// maxAddresses is about how many A records fit a 64 KiB TCP message.
+	maxAddresses = 4000
+)
+
+// snapshot is everything a query reads. It is never modified after Update
+// publishes it, so queries read it without locks.
+type snapshot struct {
+	serial uint32
+	digest [sha256.Size]byte // of the served content, to skip no-op updates
+	nodes  map[string]*node  // canonical name -> node: apexes, published names, empty non-terminals
+	zones  []zoneRecords     // indexed by zone.index
+	labels map[answerLabels]struct{}
+}
+
+// zoneRecords are a zone's apex records for one snapshot's serial.
+type zoneRecords struct {
+	zone    *zone
+	soa     []byte // SOA record without its owner name
+	ns      []byte // NS records owned by the question's name
+	nsCount uint16
+}
+
+// node is a name that exists in a zone. An empty non-terminal has neither
+// apex nor set.
+type node struct {
+	zone *zoneRecords
+	apex bool
+	set  *recordSet
+}
+
+// Update validates sets and atomically replaces the served records with
+// them. Sets whose hostname is in none of the zones are not served and their
+// hostnames are returned in ignored (their endpoints are not validated). On
+// error nothing changes. The SOA serial increases whenever the served
+// records change.
+func (s *Server) Update(sets []RecordSet) (ignored []string, err error) {
+	s.updateMu.Lock()
+	defer s.updateMu.Unlock()
+
+	served, ignored, err := s.validate(sets)
+	if err != nil {
+		return nil, err
+	}
+	old := s.snap.Load()
+	if digest(served) == old.digest {
+		return ignored, nil
+	}
+	snap := s.build(served, nextSerial(old.serial))
+	s.snap.Store(snap)
+	s.metrics.forget(old.labels, snap.labels)
+	return ignored, nil
+}
+
+// servedSet is a validated record set in canonical form.
+type servedSet struct {
+	name      string
+	zone      *zone
+	ttl       uint32
+	endpoints []Endpoint // addresses unmapped, hostnames canonical
+}
+
+func (s *Server) validate(sets []RecordSet) (served []servedSet, ignored []string, err error) {
+	seen := make(map[string]int, len(sets))
+	for i, rs := range sets {
+		name, err := canonicalName(rs.Hostname)
+		if err != nil {
+			return nil, nil, fmt.Errorf("dns: record set %d: invalid hostname %q: %w", i, rs.Hostname, err)
+		}
+		z := s.zoneOf([]byte(name))
+		if z == nil {
+			ignored = append(ignored, rs.Hostname)
+			continue
+		}
+		if j, dup := seen[name]; dup {
+			return nil, nil, fmt.Errorf("dns: record sets %d and %d both publish hostname %q", j, i, name)
+		}
+		seen[name] = i
+		if rs.TTL > maxTTL {
+			return nil, nil, fmt.Errorf("dns: record set %q: TTL %d is above the maximum %d", name, rs.TTL, maxTTL)
+		}
+		set := servedSet{name: name, zone: z, ttl: rs.TTL, endpoints: make([]Endpoint, len(rs.Endpoints))}
+		for j, ep := range rs.Endpoints {
+			ep, err := canonicalEndpoint(ep, name == z.name)
+			if err != nil {
+				return nil, nil, fmt.Errorf("dns: record set %q: endpoint %d (cluster %q, release %q): %w", name, j, ep.Cluster, ep.Release, err)
+			}
+			set.endpoints[j] = ep
+		}
+		served = append(served, set)
+	}
+	slices.SortFunc(served, func(a, b servedSet) int { return strings.Compare(a.name, b.name) })
+	return served, ignored, nil
+}
+
+func canonicalEndpoint(ep Endpoint, atApex bool) (Endpoint, error) {
+	switch {
+	case len(ep.Addresses) > 0 && ep.Hostname != "":
+		return ep, fmt.Errorf("both Addresses and Hostname %q are set; an endpoint is either addresses or a CNAME target", ep.Hostname)
+	case len(ep.Addresses) == 0 && ep.Hostname == "":
+		return ep, fmt.Errorf("neither Addresses nor Hostname is set")
+	case ep.Hostname != "":
+		if atApex {
+			// RFC 1034: a CNAME cannot live beside the apex's SOA and NS.
+			return ep, fmt.Errorf("CNAME target %q at a zone apex; an apex can only publish addresses", ep.Hostname)
+		}
+		target, err := canonicalName(ep.Hostname)
+		if err != nil {
+			return ep, fmt.Errorf("invalid Hostname %q: %w", ep.Hostname, err)
+		}
+		ep.Hostname = target
+		return ep, nil
+	}
+	if len(ep.Addresses) > maxAddresses {
+		return ep, fmt.Errorf("%d addresses, more than the %d a DNS message can carry", len(ep.Addresses), maxAddresses)
+	}
+	addrs := make([]netip.Addr, len(ep.Addresses))
+	for i, a := range ep.Addresses {
+		switch {
+		case !a.IsValid():
+			return ep, fmt.Errorf("address %d is the zero netip.Addr", i)
+		case a.Zone() != "":
+			return ep, fmt.Errorf("address %s has an IPv6 zone, which DNS cannot carry", a)
+		}
+		// An IPv4-mapped IPv6 address is an IPv4 address; serve it as A.
+		addrs[i] = a.Unmap()
+	}
+	ep.Addresses = addrs
+	return ep, nil
+}
+
+// digest identifies the served content, independent of the order of sets
+// and endpoints, which does not change answers.
+func digest(sets []servedSet) [sha256.Size]byte {
+	h := sha256.New()
+	var b []byte
+	for _, set := range sets { // sorted by validate
+		b = fmt.Appendf(b[:0], "%s\x00%d\x00%d\x00", set.name, set.ttl, len(set.endpoints))
+		h.Write(b)
+		eps := make([]string, len(set.endpoints))
+		for i, ep := range set.endpoints {
+			eps[i] = fmt.Sprintf("%q %q %q %d %v", ep.Cluster, ep.Release, ep.Hostname, ep.Weight, ep.Addresses)
+		}
+		slices.Sort(eps)
+		for _, ep := range eps {
+			h.Write([]byte(ep))
+			h.Write([]byte{0})
+		}
+	}
+	var d [sha256.Size]byte
+	h.Sum(d[:0])
+	return d
+}
+
+// nextSerial is the current Unix time, or one more than prev when the clock
+// has not moved past it (several updates in a second, or a clock step back),
+// so serials increase within a process and usually across restarts.
+func nextSerial(prev uint32) uint32 {
+	now := uint32(time.Now().Unix())
+	if int32(now-prev) > 0 { // RFC 1982 serial arithmetic
+		return now
+	}
+	return prev + 1
+}
+
+// build makes the snapshot serving sets, which validate produced.
+func (s *Server) build(sets []servedSet, serial uint32) *snapshot {
+	snap := &snapshot{
+		serial: serial,
+		digest: digest(sets),
+		nodes:  make(map[string]*node, len(s.zones)+2*len(sets)),
+		zones:  make([]zoneRecords, len(s.zones)),
+		labels: make(map[answerLabels]struct{}),
+	}
+	for _, z := range s.zones {
+		zr := &snap.zones[z.index]
+		zr.zone = z
+		zr.soa = soaRecord(z, serial)
+		for _, ns := range z.nameservers {
+			zr.ns = appendNameRR(zr.ns, dns.TypeNS, nsTTL, ns)
+			zr.nsCount++
+		}
+		snap.nodes[z.name] = &node{zone: zr, apex: true}
+	}
+	for _, set := range sets {
+		rs := s.buildSet(snap, set)
+		if n := snap.nodes[set.name]; n != nil && n.apex {
+			n.set = rs
+			continue
+		}
+		snap.nodes[set.name] = &node{zone: &snap.zones[set.zone.index], set: rs}
+	}
+	// Names between a published name (or a nested zone's apex) and the
+	// apex above it exist (RFC 8020): they answer NODATA, not NXDOMAIN, or
+	// resolvers doing QNAME minimisation would conclude the names below
+	// cannot exist.
+	for _, set := range sets {
+		snap.addEmptyNonTerminals(set.name, set.zone)
+	}
+	for _, z := range s.zones {
+		if up := s.zoneOf([]byte(parent(z.name))); up != nil {
+			snap.addEmptyNonTerminals(z.name, up)
+		}
+	}
+	return snap
+}
+
+// addEmptyNonTerminals adds the names strictly between name and the apex
+// of z, its zone, that do not exist yet.
+func (snap *snapshot) addEmptyNonTerminals(name string, z *zone) {
+	for name := parent(name); len(name) > len(z.name); name = parent(name) {
+		if snap.nodes[name] == nil {
+			snap.nodes[name] = &node{zone: &snap.zones[z.index]}
+		}
+	}
+}
+
+// buildSet precomputes the answers of one record set.
+func (s *Server) buildSet(snap *snapshot, set servedSet) *recordSet {
+	var a, aaaa, cname []candidate
+	for _, ep := range set.endpoints {
+		counter := s.metrics.answerCounter(snap, set.name, ep.Cluster, ep.Release)
+		if ep.Hostname != "" {
+			c := candidate{weight: ep.Weight, choice: &choice{
+				rrs:     appendNameRR(nil, dns.TypeCNAME, set.ttl, ep.Hostname),
+				count:   1,
+				counter: counter,
+			}}
+			a, aaaa, cname = append(a, c), append(aaaa, c), append(cname, c)
+			continue
+		}
+		v4, v6 := &choice{counter: counter}, &choice{counter: counter}
+		for _, addr := range ep.Addresses {
+			c := v6
+			if addr.Is4() {
+				c = v4
+			}
+			c.rrs = appendAddrRR(c.rrs, set.ttl, addr)
+			c.count++
+		}
+		if v4.count > 0 {
+			a = append(a, candidate{weight: ep.Weight, choice: v4})
+		}
+		if v6.count > 0 {
+			aaaa = append(aaaa, candidate{weight: ep.Weight, choice: v6})
+		}
+	}
+	rs := &recordSet{a: newPicker(a), aaaa: newPicker(aaaa), cname: newPicker(cname)}
+	if len(cname) > 0 && len(cname) == len(set.endpoints) {
+		// A name that is only ever a CNAME answers every type with it
+		// (RFC 1034 section 3.6.2); a mixed set has no consistent answer for
+		// other types and gives NODATA.
+		rs.other = &rs.cname
+	}
+	return rs
+}
