@@ -4,12 +4,18 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"flag"
 	"fmt"
+	"net/http"
 	"os"
 	"strings"
+	"time"
 
+	"go.uber.org/zap/zapcore"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
@@ -32,10 +38,16 @@ func run() error {
 		metricsAddr              = flag.String("metrics-bind-address", "0", "address of the /metrics endpoint; 0 turns it off")
 		probeAddr                = flag.String("health-probe-bind-address", ":8081", "address of the /healthz and /readyz endpoints; 0 turns them off")
 		blockNamespace           = flag.String("global-block-namespace", rolloutblock.DefaultGlobalNamespace, "namespace whose RolloutBlocks apply to every namespace")
-		disabled                 = flag.String("disable-controllers", "", "comma-separated controllers not to run: application, release, installation, capacity, traffic")
+		disabled                 = flag.String("disable-controllers", "", "comma-separated controllers not to run: application, release, installation, capacity, traffic, cluster")
 		cacheDir                 = flag.String("cache-dir", "", "where charts and git checkouts are cached (default: the user's cache directory)")
 		dnsListen                = flag.String("dns-listen", "", "UDP and TCP address of the embedded authoritative DNS server, such as :53; empty turns it off")
 		dnsNamespace             = flag.String("dns-lease-namespace", rolloutblock.DefaultGlobalNamespace, "namespace of the DNS server's Lease, by which the traffic controller knows it is alive")
+		leaderElect              = flag.Bool("leader-elect", false, "run with leader election: of several replicas one reconciles, the others stand by (the DNS server runs in every replica)")
+		leaderNamespace          = flag.String("leader-election-namespace", rolloutblock.DefaultGlobalNamespace, "namespace of the leader election Lease")
+		leaderID                 = flag.String("leader-election-id", "convoy-manager.convoy.dev", "name of the leader election Lease")
+		watchNamespace           = flag.String("namespace", "", "reconcile Applications in this namespace only (default: every namespace)")
+		logFormat                = flag.String("log-format", "json", "log format: json or console")
+		logLevel                 = flag.String("log-level", "info", "log level: debug, info or error")
 		dnsZones, dnsNameservers stringList
 	)
 	flag.Var(&dnsZones, "dns-zone", "a zone the embedded DNS server is authoritative for (repeatable)")
@@ -43,7 +55,9 @@ func run() error {
 	logOpts := zap.Options{}
 	logOpts.BindFlags(flag.CommandLine)
 	flag.Parse()
-	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&logOpts)))
+	if err := setLogger(&logOpts, *logFormat, *logLevel); err != nil {
+		return err
+	}
 
 	renderer, err := manager.Renderer(*cacheDir)
 	if err != nil {
@@ -52,6 +66,17 @@ func run() error {
 	opts := manager.ManagerOptions()
 	opts.Metrics = metricsserver.Options{BindAddress: *metricsAddr}
 	opts.HealthProbeBindAddress = *probeAddr
+	opts.LeaderElection = *leaderElect
+	opts.LeaderElectionNamespace = *leaderNamespace
+	opts.LeaderElectionID = *leaderID
+	// A replica that stops cleanly hands over at once instead of after the
+	// lease duration; a crashed one is replaced when its lease lapses.
+	opts.LeaderElectionReleaseOnCancel = true
+	if *watchNamespace != "" {
+		// Besides the namespace itself: global RolloutBlocks and the DNS
+		// servers' Leases.
+		opts.Cache.DefaultNamespaces = map[string]cache.Config{*watchNamespace: {}, *blockNamespace: {}, *dnsNamespace: {}}
+	}
 	mgr, err := ctrl.NewManager(ctrl.GetConfigOrDie(), opts)
 	if err != nil {
 		return err
@@ -77,10 +102,40 @@ func run() error {
 	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
 		return err
 	}
-	if err := mgr.AddReadyzCheck("readyz", healthz.Ping); err != nil {
+	// Ready once the caches have synced: a replica that cannot read the
+	// management cluster takes no traffic to its DNS server.
+	if err := mgr.AddReadyzCheck("cache", func(req *http.Request) error {
+		ctx, cancel := context.WithTimeout(req.Context(), time.Second)
+		defer cancel()
+		if !mgr.GetCache().WaitForCacheSync(ctx) {
+			return errors.New("caches not synced")
+		}
+		return nil
+	}); err != nil {
 		return err
 	}
 	return mgr.Start(ctrl.SetupSignalHandler())
+}
+
+// setLogger logs through zap: JSON lines by default, for log pipelines;
+// console for people. The zap-* flags still work and win where set.
+func setLogger(opts *zap.Options, format, level string) error {
+	switch format {
+	case "json":
+	case "console":
+		opts.Development = true
+	default:
+		return fmt.Errorf("--log-format %q: use json or console", format)
+	}
+	var lvl zapcore.Level
+	if err := lvl.UnmarshalText([]byte(level)); err != nil {
+		return fmt.Errorf("--log-level %q: use debug, info or error", level)
+	}
+	if opts.Level == nil {
+		opts.Level = lvl
+	}
+	ctrl.SetLogger(zap.New(zap.UseFlagOptions(opts)))
+	return nil
 }
 
 // stringList is a repeatable string flag.

@@ -17,6 +17,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/runtime"
 	utilnet "k8s.io/apimachinery/pkg/util/net"
+	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -87,6 +88,24 @@ func (s *Store) config(ctx context.Context, name string) (*rest.Config, string, 
 		return nil, "", &Error{name, ReasonCredentialsNotFound, fmt.Errorf("reading credentials Secret %s/%s: %w", ref.Namespace, ref.Name, err)}
 	}
 	return RESTConfig(cluster, secret), cluster.Spec.APIServerURL + "|" + secret.ResourceVersion, nil
+}
+
+// ServerVersion asks the named cluster's API server for its version, with
+// convoy's own credentials for it, within RequestTimeout.
+func (s *Store) ServerVersion(ctx context.Context, name string) (string, error) {
+	cfg, _, err := s.config(ctx, name)
+	if err != nil {
+		return "", err
+	}
+	dc, err := discovery.NewDiscoveryClientForConfig(cfg)
+	if err != nil {
+		return "", &Error{name, ReasonClusterUnreachable, err}
+	}
+	v, err := dc.ServerVersion()
+	if err != nil {
+		return "", &Error{name, ReasonClusterUnreachable, err}
+	}
+	return v.GitVersion, nil
 }
 
 // Client returns a client of the named application cluster.

@@ -22,12 +22,14 @@ import (
 	"github.com/convoy-rollouts/convoy/pkg/clusters"
 	"github.com/convoy-rollouts/convoy/pkg/controller/application"
 	"github.com/convoy-rollouts/convoy/pkg/controller/capacity"
+	"github.com/convoy-rollouts/convoy/pkg/controller/cluster"
 	"github.com/convoy-rollouts/convoy/pkg/controller/installation"
 	"github.com/convoy-rollouts/convoy/pkg/controller/release"
 	"github.com/convoy-rollouts/convoy/pkg/controller/traffic"
 	"github.com/convoy-rollouts/convoy/pkg/render"
 	"github.com/convoy-rollouts/convoy/pkg/render/helm"
 	"github.com/convoy-rollouts/convoy/pkg/render/kustomize"
+	"github.com/convoy-rollouts/convoy/pkg/rolloutmetrics"
 )
 
 // Scheme knows Kubernetes' built-in kinds and convoy's.
@@ -47,8 +49,11 @@ type Options struct {
 	// InstallationResync is how often installed objects are checked again;
 	// installation.DefaultResync when zero.
 	InstallationResync time.Duration
+	// ClusterProbeInterval is how often each application cluster's health
+	// is checked; cluster.DefaultInterval when zero.
+	ClusterProbeInterval time.Duration
 	// Disabled names controllers not to run ("application", "release",
-	// "installation", "capacity", "traffic").
+	// "installation", "capacity", "traffic", "cluster").
 	Disabled map[string]bool
 }
 
@@ -71,6 +76,9 @@ func Setup(mgr ctrl.Manager, opts Options) error {
 		"capacity": func() error {
 			return (&capacity.Reconciler{Client: mgr.GetClient(), Clusters: store}).SetupWithManager(mgr)
 		},
+		"cluster": func() error {
+			return (&cluster.Reconciler{Client: mgr.GetClient(), Clusters: store, Recorder: mgr.GetEventRecorder("convoy-cluster"), Interval: opts.ClusterProbeInterval}).SetupWithManager(mgr)
+		},
 		"traffic": func() error {
 			return (&traffic.Reconciler{Client: mgr.GetClient(), Clusters: store, Recorder: mgr.GetEventRecorder("convoy-traffic")}).SetupWithManager(mgr)
 		},
@@ -82,7 +90,10 @@ func Setup(mgr ctrl.Manager, opts Options) error {
 			}).SetupWithManager(mgr)
 		},
 	}
-	for _, name := range []string{"application", "release", "installation", "capacity", "traffic"} {
+	if err := rolloutmetrics.Register(mgr.GetClient()); err != nil {
+		return err
+	}
+	for _, name := range []string{"application", "release", "installation", "capacity", "traffic", "cluster"} {
 		if opts.Disabled[name] {
 			continue
 		}

@@ -94,7 +94,7 @@ type idleFixture struct {
 func newIdleFixture(t testing.TB) *idleFixture {
 	env, ctx, mgmt, ns := begin(t)
 	f := &idleFixture{repo: helloRepo(t)}
-	app := helloApplication(ns, "idle", f.repo.URL, "", nil)
+	app := dnsApplication(ns, "idle", f.repo.URL)
 	if err := mgmt.Create(ctx, app); err != nil {
 		t.Fatal(err)
 	}
@@ -120,7 +120,7 @@ func newIdleFixture(t testing.TB) *idleFixture {
 	f.app = &application.Reconciler{Client: counted, APIReader: counted, Resolver: renderer, Recorder: recorder, GlobalBlockNamespace: "convoy-system"}
 	f.release = &release.Reconciler{Client: counted, APIReader: counted, Renderer: renderer, Recorder: recorder}
 	f.capacity = &capacity.Reconciler{Client: counted, Clusters: store}
-	f.traffic = &traffic.Reconciler{Client: counted}
+	f.traffic = &traffic.Reconciler{Client: counted, Clusters: store}
 	f.install = &installation.Reconciler{Client: counted, APIReader: counted, Renderer: renderer, Distinguish: kustomize.Distinguish, Clusters: store, Recorder: recorder}
 	f.reqs = []ctrl.Request{{NamespacedName: client.ObjectKeyFromObject(app)}, {NamespacedName: client.ObjectKeyFromObject(&rel)}}
 	f.reconcileAll(t) // warm up: the installer's first look renders once
@@ -148,7 +148,7 @@ func (f *idleFixture) reconcileAll(tb testing.TB) {
 	if _, err := f.capacity.Reconcile(ctx, f.reqs[1]); err != nil {
 		tb.Fatal(err)
 	}
-	if _, err := f.traffic.Reconcile(ctx, f.reqs[1]); err != nil {
+	if _, err := f.traffic.Reconcile(ctx, f.reqs[0]); err != nil { // by application
 		tb.Fatal(err)
 	}
 }

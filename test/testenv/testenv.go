@@ -24,12 +24,15 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/config"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
+	convoyv1alpha1 "github.com/convoy-rollouts/convoy/apis/convoy/v1alpha1"
 	"github.com/convoy-rollouts/convoy/pkg/devenv"
 	"github.com/convoy-rollouts/convoy/pkg/manager"
 )
@@ -189,10 +192,18 @@ func sanitize(s string) string {
 	return strings.Trim(b.String(), "-")
 }
 
+// IsolatedNamespace is a namespace that the managers of ManagerOptions do
+// not see, for a test package that runs managers of its own (leader
+// election) beside the integration suite's on the same management cluster.
+const IsolatedNamespace = "convoy-isolated"
+
 // ManagerOptions are the options of a manager run in a test: convoy's own,
-// without metrics or probe listeners.
+// without metrics or probe listeners, blind to IsolatedNamespace.
 func ManagerOptions() ctrl.Options {
 	opts := manager.ManagerOptions()
+	opts.Cache.DefaultFieldSelector = fields.OneTermNotEqualSelector("metadata.namespace", IsolatedNamespace)
+	// Cluster-scoped kinds have no namespace to select on.
+	opts.Cache.ByObject[&convoyv1alpha1.Cluster{}] = cache.ByObject{Field: fields.Everything()}
 	opts.Metrics = metricsserver.Options{BindAddress: "0"}
 	opts.HealthProbeBindAddress = "0"
 	skip := true

@@ -80,6 +80,7 @@ type DNSServerStatus struct {
 // +kubebuilder:object:root=true
 // +kubebuilder:subresource:status
 // +kubebuilder:resource:shortName=cvdns,categories=convoy
+// +kubebuilder:selectablefield:JSONPath=`.spec.hostname`
 // +kubebuilder:printcolumn:name="Hostname",type=string,JSONPath=`.spec.hostname`
 // +kubebuilder:printcolumn:name="TTL",type=integer,JSONPath=`.spec.ttlSeconds`
 // +kubebuilder:printcolumn:name="Provider",type=string,JSONPath=`.spec.provider`

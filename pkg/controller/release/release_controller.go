@@ -12,6 +12,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/events"
@@ -65,9 +66,16 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	}
 	rel.Status.ObservedGeneration = rel.Generation
 	if !equality.Semantic.DeepEqual(before.Status, rel.Status) {
-		if perr := r.Status().Patch(ctx, rel, client.MergeFrom(before)); perr != nil {
+		// Optimistic locking: a reconcile that read a stale Release loses
+		// and runs again on the fresh one, so every transition is written,
+		// and told (notify), once.
+		if perr := r.Status().Patch(ctx, rel, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{})); perr != nil {
+			if apierrors.IsConflict(perr) {
+				return ctrl.Result{Requeue: true}, nil
+			}
 			return ctrl.Result{}, errors.Join(err, fmt.Errorf("writing status: %w", perr))
 		}
+		r.notify(before, rel)
 	}
 	return ctrl.Result{}, err
 }

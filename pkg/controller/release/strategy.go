@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"slices"
 
-	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -118,8 +117,7 @@ func (r *Reconciler) executeStrategy(ctx context.Context, rel *convoyv1alpha1.Re
 }
 
 // recordAbort keeps the Aborted condition in step with spec.aborted: True
-// while the release is held at step 0, with an event when it starts and
-// ends; an aborted release at rest is Stalled until convoy retry or a new
+// while the release is held at step 0; an aborted release at rest is Stalled until convoy retry or a new
 // template. A first release has no incumbent to go back to, so an abort
 // does not move it.
 func (r *Reconciler) recordAbort(rel *convoyv1alpha1.Release, d strategies.Decision, hasIncumbent bool) {
@@ -129,7 +127,6 @@ func (r *Reconciler) recordAbort(rel *convoyv1alpha1.Release, d strategies.Decis
 	case rel.Spec.Aborted == nil:
 		if was {
 			conditions.Set(&rel.Status.Conditions, gen, convoyv1alpha1.ConditionAborted, metav1.ConditionFalse, "Retried", "the abort was lifted (convoy retry)")
-			r.Recorder.Eventf(rel, nil, corev1.EventTypeNormal, "Retried", "Abort", "abort lifted: the release moves to its target step %d again", rel.Spec.TargetStep)
 		}
 	case !hasIncumbent:
 		conditions.Set(&rel.Status.Conditions, gen, convoyv1alpha1.ConditionAborted, metav1.ConditionFalse, "NoIncumbent",
@@ -141,9 +138,6 @@ func (r *Reconciler) recordAbort(rel *convoyv1alpha1.Release, d strategies.Decis
 		}
 		msg := fmt.Sprintf("aborted (%s): traffic and capacity go back to the incumbent; convoy retry or a new template moves on", reason)
 		conditions.Set(&rel.Status.Conditions, gen, convoyv1alpha1.ConditionAborted, metav1.ConditionTrue, "Aborted", msg)
-		if !was {
-			r.Recorder.Eventf(rel, nil, corev1.EventTypeWarning, "Aborted", "Abort", "aborted: %s", reason)
-		}
 		if d.WaitingFor == strategies.StageDone {
 			conditions.MarkStalled(&rel.Status.Conditions, gen, "Aborted", msg)
 		}
@@ -216,8 +210,8 @@ func (r *Reconciler) patchTarget(ctx context.Context, t *targets, p *strategies.
 }
 
 // recordProgress writes the strategy's state into the Release status: what
-// it waits for, the achieved step, Complete, the step-stamped strategy
-// conditions, and an event when a step is newly achieved.
+// it waits for, the achieved step, Complete, and the step-stamped strategy
+// conditions (see notify for the events).
 func (r *Reconciler) recordProgress(rel *convoyv1alpha1.Release, d strategies.Decision, clusterCount int, detail string) {
 	steps := rel.Spec.Environment.Strategy.Steps
 	last := int32(len(steps) - 1)
@@ -234,12 +228,7 @@ func (r *Reconciler) recordProgress(rel *convoyv1alpha1.Release, d strategies.De
 		conditions.MarkReconciling(&rel.Status.Conditions, gen, "StepInProgress", msg)
 		return
 	}
-	newly := rel.Status.AchievedStep == nil || rel.Status.AchievedStep.Step != d.Step
 	rel.Status.AchievedStep = &convoyv1alpha1.AchievedStep{Step: d.Step, Name: step.Name}
-	if newly {
-		r.Recorder.Eventf(rel, nil, corev1.EventTypeNormal, "StepAchieved", "ExecuteStrategy",
-			"step %d (%s) achieved in %d/%d clusters", d.Step, step.Name, clusterCount, clusterCount)
-	}
 	if d.Step == last {
 		rel.Status.WaitingFor = ""
 		conditions.Set(&rel.Status.Conditions, gen, convoyv1alpha1.ConditionComplete, metav1.ConditionTrue, "LastStepAchieved",

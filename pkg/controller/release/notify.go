@@ -1,0 +1,51 @@
+package release
+
+import (
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	convoyv1alpha1 "github.com/convoy-rollouts/convoy/apis/convoy/v1alpha1"
+	"github.com/convoy-rollouts/convoy/pkg/conditions"
+	"github.com/convoy-rollouts/convoy/pkg/rolloutmetrics"
+)
+
+// notify tells of the transitions a status write made, with events and
+// metrics: a step achieved, an abort taking effect or lifted, a release
+// stalling. It runs after the write succeeded, so a transition is told
+// once however many reconciles computed it.
+func (r *Reconciler) notify(before, after *convoyv1alpha1.Release) {
+	app := after.Labels[convoyv1alpha1.LabelApplication]
+	if a := after.Status.AchievedStep; a != nil && (before.Status.AchievedStep == nil || before.Status.AchievedStep.Step != a.Step) {
+		r.Recorder.Eventf(after, nil, corev1.EventTypeNormal, "StepAchieved", "ExecuteStrategy", "step %d (%s) achieved in every cluster", a.Step, a.Name)
+		observeStep(before, after, a.Step)
+	}
+	wasAborted := conditions.IsTrue(before.Status.Conditions, convoyv1alpha1.ConditionAborted)
+	isAborted := conditions.IsTrue(after.Status.Conditions, convoyv1alpha1.ConditionAborted)
+	switch {
+	case isAborted && !wasAborted:
+		r.Recorder.Eventf(after, nil, corev1.EventTypeWarning, "Aborted", "Abort", "aborted: %s", after.Spec.Aborted.Reason)
+		rolloutmetrics.CountAbort(after.Namespace, app)
+	case wasAborted && !isAborted:
+		r.Recorder.Eventf(after, nil, corev1.EventTypeNormal, "Retried", "Abort", "abort lifted: the release moves to its target step %d again", after.Spec.TargetStep)
+	}
+	if conditions.IsTrue(after.Status.Conditions, convoyv1alpha1.ConditionStalled) && !conditions.IsTrue(before.Status.Conditions, convoyv1alpha1.ConditionStalled) && !isAborted {
+		rolloutmetrics.CountFailedStep(after.Namespace, app)
+	}
+}
+
+// observeStep records how long the newly achieved step took since the
+// release started moving (its Ready condition turned False) and how long
+// its traffic took once the contender's capacity was there.
+func observeStep(before, after *convoyv1alpha1.Release, step int32) {
+	app := after.Labels[convoyv1alpha1.LabelApplication]
+	now := time.Now()
+	if ready := meta.FindStatusCondition(before.Status.Conditions, convoyv1alpha1.ConditionReady); ready != nil && ready.Status == metav1.ConditionFalse {
+		rolloutmetrics.ObserveStep(after.Namespace, app, now.Sub(ready.LastTransitionTime.Time))
+	}
+	if c := findStepCondition(after.Status.Strategy, convoyv1alpha1.ContenderAchievedCapacity); c != nil && c.Step == step && c.Status == metav1.ConditionTrue {
+		rolloutmetrics.ObserveCapacityToTraffic(after.Namespace, app, now.Sub(c.LastTransitionTime.Time))
+	}
+}
