@@ -26,9 +26,10 @@ help: ## Show this help.
 generate: $(CONTROLLER_GEN) ## Generate deepcopy code and CRD manifests.
 	$(CONTROLLER_GEN) object:headerFile=hack/boilerplate.go.txt paths=./apis/...
 	$(CONTROLLER_GEN) crd paths=./apis/... output:crd:artifacts:config=apis/crds
+	hack/chart-crds.sh
 
 .PHONY: verify
-GENERATED := apis/crds ':(glob)apis/**/zz_generated.*.go'
+GENERATED := apis/crds ':(glob)apis/**/zz_generated.*.go' charts/convoy/templates/crds
 
 verify: generate ## Fail when generated files are stale or code is unformatted.
 	@test -z "$$(git status --porcelain -- $(GENERATED))" || { git status --porcelain -- $(GENERATED); \
@@ -73,5 +74,9 @@ e2e: tools build ## Run the end-to-end suite.
 	@echo "e2e: not yet (issue 8)"
 
 .PHONY: demo
-demo: ## Run a real multi-cluster rollout on local clusters.
-	@echo "make demo: not yet; it lands with the demo issue (issue 8). Meanwhile: make tools && go run ./cmd/convoy dev up"
+demo: tools build ## Run a real multi-cluster rollout on local clusters, measuring the traffic split from DNS answers.
+	hack/demo.sh
+
+.PHONY: demo-down
+demo-down: build ## Stop the demo and delete its clusters.
+	hack/demo-down.sh

@@ -16,10 +16,12 @@ import (
 	"go.uber.org/zap/zapcore"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client/config"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
+	"github.com/convoy-rollouts/convoy/pkg/controller/cluster"
 	"github.com/convoy-rollouts/convoy/pkg/dnsfeed"
 	"github.com/convoy-rollouts/convoy/pkg/manager"
 	"github.com/convoy-rollouts/convoy/pkg/render/kustomize"
@@ -48,6 +50,8 @@ func run() error {
 		watchNamespace           = flag.String("namespace", "", "reconcile Applications in this namespace only (default: every namespace)")
 		logFormat                = flag.String("log-format", "json", "log format: json or console")
 		logLevel                 = flag.String("log-level", "info", "log level: debug, info or error")
+		kubeContext              = flag.String("context", "", "kubeconfig context of the management cluster (default: the current context, or in-cluster)")
+		probeInterval            = flag.Duration("cluster-probe-interval", cluster.DefaultInterval, "how often each application cluster's health is checked")
 		dnsZones, dnsNameservers stringList
 	)
 	flag.Var(&dnsZones, "dns-zone", "a zone the embedded DNS server is authoritative for (repeatable)")
@@ -77,7 +81,11 @@ func run() error {
 		// servers' Leases.
 		opts.Cache.DefaultNamespaces = map[string]cache.Config{*watchNamespace: {}, *blockNamespace: {}, *dnsNamespace: {}}
 	}
-	mgr, err := ctrl.NewManager(ctrl.GetConfigOrDie(), opts)
+	cfg, err := config.GetConfigWithContext(*kubeContext)
+	if err != nil {
+		return err
+	}
+	mgr, err := ctrl.NewManager(cfg, opts)
 	if err != nil {
 		return err
 	}
@@ -89,6 +97,7 @@ func run() error {
 	}
 	if err := manager.Setup(mgr, manager.Options{
 		Renderer: renderer, Distinguish: kustomize.Distinguish, GlobalBlockNamespace: *blockNamespace, Disabled: off,
+		ClusterProbeInterval: *probeInterval,
 	}); err != nil {
 		return err
 	}

@@ -5,6 +5,8 @@ package manager
 
 import (
 	"path/filepath"
+	"runtime/debug"
+	"strings"
 	"time"
 
 	coordinationv1 "k8s.io/api/coordination/v1"
@@ -133,7 +135,10 @@ var dnsServers = func() labels.Selector {
 // Renderer builds the chart and kustomize renderers, caching charts and git
 // checkouts under dir (the user's cache directory when empty).
 func Renderer(dir string) (render.Renderer, error) {
-	var helmOpts helm.Options
+	// Charts see the Kubernetes version convoy is built against, not Helm's
+	// client-only default (v1.20), which charts requiring anything newer
+	// refuse.
+	helmOpts := helm.Options{KubeVersion: KubeVersion()}
 	var kustomizeOpts kustomize.Options
 	if dir != "" {
 		helmOpts.CacheDir = filepath.Join(dir, "charts")
@@ -148,4 +153,17 @@ func Renderer(dir string) (render.Renderer, error) {
 		return nil, err
 	}
 	return render.BySource{Chart: charts, Kustomize: kustomizations}, nil
+}
+
+// KubeVersion is the Kubernetes version of the k8s.io/api module convoy is
+// built with (v0.37.2 is Kubernetes v1.37.2).
+func KubeVersion() string {
+	if info, ok := debug.ReadBuildInfo(); ok {
+		for _, dep := range info.Deps {
+			if dep.Path == "k8s.io/api" && strings.HasPrefix(dep.Version, "v0.") {
+				return "v1." + strings.TrimPrefix(dep.Version, "v0.")
+			}
+		}
+	}
+	return "v1.37.0"
 }

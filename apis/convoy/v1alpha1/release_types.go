@@ -17,10 +17,10 @@ type ReleaseSpec struct {
 	// +kubebuilder:validation:Maximum=19
 	TargetStep int32 `json:"targetStep"`
 
-	// Aborted, when set, sends the release back to step 0 (traffic back to
-	// the incumbent first, then capacity) and keeps it there whatever
-	// targetStep says, until it is cleared. convoy abort sets it and convoy
-	// retry clears it.
+	// Aborted, when set, gives everything back to the incumbent (traffic
+	// first, then capacity: the release keeps no pods) and holds the
+	// release at step 0 whatever targetStep says, until it is cleared.
+	// convoy abort sets it and convoy retry clears it.
 	// +optional
 	Aborted *Abort `json:"aborted,omitempty"`
 

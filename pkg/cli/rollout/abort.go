@@ -19,11 +19,12 @@ func newAbort(out io.Writer) *cobra.Command {
 	o := &abortOptions{common: common{out: out}}
 	cmd := &cobra.Command{
 		Use:   "abort APP [--reason TEXT]",
-		Short: "Send the contender back to step 0 and hold it there",
-		Long: `Abort the application's contender release: its traffic goes back to the
-incumbent first, then its capacity, to step 0, and it stays there, whatever
-its target step, until convoy retry or a new template. The reason is recorded
-on the Release (spec.aborted) and in an event.`,
+		Short: "Give everything back to the incumbent and hold the contender there",
+		Long: `Abort the application's contender release: all its traffic goes back to the
+incumbent first, then its capacity goes (the incumbent back at full
+capacity), and it stays there, at step 0, whatever its target step, until
+convoy retry or a new template. The reason is recorded on the Release
+(spec.aborted) and in an event.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error { return o.run(cmd, args[0]) },
 	}

@@ -64,6 +64,15 @@ func (o *waitOptions) run(cmd *cobra.Command, app string) error {
 	if err != nil {
 		return err
 	}
+	// The contender is the one the Application's current spec made: right
+	// after kubectl apply its status may still name the previous one.
+	deadline := time.Now().Add(o.timeout)
+	for r.Application.Status.ObservedGeneration != r.Application.Generation && time.Now().Before(deadline) {
+		time.Sleep(pollInterval)
+		if r, err = kube.LoadRollout(ctx, cl, r.Application.Namespace, app); err != nil {
+			return err
+		}
+	}
 	if r.Contender == nil {
 		return clierr.Exit(1, "application %s/%s has no release to wait for", r.Application.Namespace, app)
 	}

@@ -16,6 +16,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -83,6 +84,12 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 func (r *Reconciler) scaleIn(ctx context.Context, ct *convoyv1alpha1.CapacityTarget, target convoyv1alpha1.ClusterCapacityTarget) clusterCapacity {
 	desired := strategies.Replicas(target.TotalReplicaCount, target.Percent)
 	res := clusterCapacity{desired: desired}
+	// The cluster's cache keeps answering from memory when the cluster
+	// is gone: its health probe is what tells.
+	if down := r.unreachable(ctx, target.Name); down != nil {
+		res.verdict = *down
+		return res
+	}
 	cache, err := r.Clusters.Cache(ctx, target.Name)
 	if err != nil {
 		res.verdict = unreachable(err)
@@ -143,6 +150,20 @@ func (r *Reconciler) scale(ctx context.Context, cluster string, dep *appsv1.Depl
 		return verdict{reason: ReasonScaling, message: fmt.Sprintf("scaling Deployment %s from %d to %d: %v", dep.Name, from, desired, err)}
 	}
 	return verdict{reason: ReasonScaling, message: fmt.Sprintf("scaling Deployment %s from %d to %d replicas", dep.Name, from, desired)}
+}
+
+// unreachable is the verdict for a cluster whose last health probe failed,
+// nil for one that answered (or was not probed yet).
+func (r *Reconciler) unreachable(ctx context.Context, name string) *verdict {
+	cluster := &convoyv1alpha1.Cluster{}
+	if err := r.Get(ctx, client.ObjectKey{Name: name}, cluster); err != nil {
+		return nil // Clusters.Cache says what is wrong with it
+	}
+	c := meta.FindStatusCondition(cluster.Status.Conditions, convoyv1alpha1.ConditionReachable)
+	if c == nil || c.Status != metav1.ConditionFalse {
+		return nil
+	}
+	return &verdict{reason: string(clusters.ReasonClusterUnreachable), message: fmt.Sprintf("cluster %s is unreachable since %s: %s", name, c.LastTransitionTime.UTC().Format(time.RFC3339), c.Message)}
 }
 
 func unreachable(err error) verdict {

@@ -40,7 +40,27 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Named("capacity").
 		For(&convoyv1alpha1.CapacityTarget{}).
 		WatchesRawSource(source.Channel(changes, handler.EnqueueRequestsFromMapFunc(r.targetsOf))).
+		Watches(&convoyv1alpha1.Cluster{}, handler.EnqueueRequestsFromMapFunc(r.targetsIn)).
 		Complete(r)
+}
+
+// targetsIn maps a Cluster, whose reachability changed, to the
+// CapacityTargets that run in it.
+func (r *Reconciler) targetsIn(ctx context.Context, cluster client.Object) []reconcile.Request {
+	list := &convoyv1alpha1.CapacityTargetList{}
+	if err := r.List(ctx, list); err != nil {
+		return nil
+	}
+	var reqs []reconcile.Request
+	for _, ct := range list.Items {
+		for _, c := range ct.Spec.Clusters {
+			if c.Name == cluster.GetName() {
+				reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&ct)})
+				break
+			}
+		}
+	}
+	return reqs
 }
 
 // targetsOf maps an object in an application cluster to the CapacityTarget

@@ -74,11 +74,15 @@ func (r *Reconciler) executeStrategy(ctx context.Context, rel *convoyv1alpha1.Re
 		achieved = rel.Status.AchievedStep.Step
 	}
 	target := restingStep(steps, rel.Spec.TargetStep, achieved)
+	planned := achieved
 	if rel.Spec.Aborted != nil {
-		target = 0 // and no step that does not wait passes on its own
+		// An abort is a retreat from wherever the release got, even from
+		// a step it never achieved: the incumbent leads, so the contender's
+		// capacity is taken away without waiting for it to be there.
+		steps, target, planned = abortedSteps(steps), 0, int32(len(steps)-1)
 	}
 	in := strategies.Input{
-		Steps: steps, TargetStep: target, AchievedStep: achieved,
+		Steps: steps, TargetStep: target, AchievedStep: planned,
 		Clusters:  own.installation.Spec.Clusters,
 		Installed: current(own.installation, own.installation.Status.ObservedGeneration, own.installation.Status.Conditions),
 		Targets: map[strategies.Target]strategies.Observed{
@@ -114,6 +118,17 @@ func (r *Reconciler) executeStrategy(ctx context.Context, rel *convoyv1alpha1.Re
 	r.recordProgress(rel, decision, len(in.Clusters), waitDetail(decision.WaitingFor, own, theirs))
 	r.recordAbort(rel, decision, theirs != nil)
 	return nil
+}
+
+// abortedSteps are the steps an aborted release executes: its step 0 with
+// everything given back to the incumbent, so a contender whose pods never
+// became ready keeps none, and no step that does not wait passes on its
+// own.
+func abortedSteps(steps []convoyv1alpha1.StrategyStep) []convoyv1alpha1.StrategyStep {
+	aborted := slices.Clone(steps)
+	aborted[0].Capacity = convoyv1alpha1.CapacitySplit{Contender: 0, Incumbent: 100}
+	aborted[0].Traffic = convoyv1alpha1.TrafficSplit{Contender: 0, Incumbent: 100}
+	return aborted
 }
 
 // recordAbort keeps the Aborted condition in step with spec.aborted: True
