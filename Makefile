@@ -62,7 +62,7 @@ test: tools ## Run unit and integration tests against one shared local environme
 	hack/test.sh $(GO_TEST_FLAGS)
 
 .PHONY: bench
-bench: tools ## Run the benchmarks (idle reconcile, renders vs the helm and kustomize CLIs) against one local environment.
+bench: tools ## Run the benchmarks (idle reconcile, renders vs the helm and kustomize CLIs, the DNS server alone and under dnsperf) against one local environment.
 	hack/test.sh -run '^$$' -bench . -benchmem $(GO_TEST_FLAGS)
 
 .PHONY: bench-scale
@@ -70,8 +70,8 @@ bench-scale: tools ## Measure the manager's steady-state memory with CONVOY_SCAL
 	PKGS=./test/scale hack/test.sh -tags scale -run '^$$' -bench SteadyState -benchtime 1x -timeout 60m -v
 
 .PHONY: e2e
-e2e: tools build ## Run the end-to-end suite.
-	@echo "e2e: not yet (issue 8)"
+e2e: tools build ## Run the end-to-end suite alone (make test runs it too, after the other packages).
+	PKGS=./test/e2e hack/test.sh -v
 
 .PHONY: demo
 demo: tools build ## Run a real multi-cluster rollout on local clusters, measuring the traffic split from DNS answers.

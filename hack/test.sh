@@ -6,6 +6,10 @@
 # Usage: hack/test.sh [go test flags...]
 #   CONVOY_TEST_ENV=DIR hack/test.sh   reuses a running environment instead
 #   PKGS=./test/scale hack/test.sh ...  runs other packages than ./...
+#
+# The end-to-end suite (./test/e2e) stops clusters' API servers and kills
+# managers, so it runs after every other package, alone, on the same
+# environment.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export GOTOOLCHAIN=local
@@ -30,4 +34,12 @@ if [[ -z ${CONVOY_TEST_ENV:-} ]]; then
 fi
 
 log "running tests against $CONVOY_TEST_ENV"
-go test -count=1 -timeout 30m "$@" ${PKGS:-./...}
+if [[ -n ${PKGS:-} ]]; then
+  go test -count=1 -timeout 30m "$@" $PKGS
+  exit
+fi
+rc=0
+go test -count=1 -timeout 30m "$@" $(go list ./... | grep -v /test/e2e) || rc=$?
+log "running the end-to-end suite alone"
+go test -count=1 -timeout 30m "$@" ./test/e2e || rc=$?
+exit $rc

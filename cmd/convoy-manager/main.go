@@ -102,7 +102,11 @@ func run() error {
 		return err
 	}
 	if *dnsListen != "" {
-		addr, err := dnsfeed.AddToManager(mgr, dnsfeed.Options{Listen: *dnsListen, Zones: dnsZones, Nameservers: dnsNameservers, Namespace: *dnsNamespace})
+		dnsOpts := dnsfeed.Options{Listen: *dnsListen, Zones: dnsZones, Nameservers: dnsNameservers, Namespace: *dnsNamespace}
+		if *watchNamespace != "" {
+			dnsOpts.Namespaces = []string{*watchNamespace}
+		}
+		addr, err := dnsfeed.AddToManager(mgr, dnsOpts)
 		if err != nil {
 			return err
 		}

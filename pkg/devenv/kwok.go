@@ -98,3 +98,8 @@ func lastLines(s string, n int) string {
 	}
 	return strings.Join(lines, "\n")
 }
+
+func (k kwokctl) stop(ctx context.Context, name string) error {
+	_, err := k.run(ctx, "stop", "cluster", "--name", name)
+	return err
+}

@@ -45,6 +45,9 @@ type Feed struct {
 	Namespace string
 	// Zones the server is authoritative for, announced on the Lease.
 	Zones []string
+	// Namespaces limits the record sets served to these namespaces, also
+	// announced on the Lease; empty means every namespace.
+	Namespaces []string
 	// LeaseDuration is how long the server counts as alive after a renewal;
 	// it renews three times per duration.
 	LeaseDuration time.Duration
@@ -135,7 +138,8 @@ func (f *Feed) owners(list *convoyv1alpha1.DNSRecordSetList, logger logr.Logger)
 	byHost := map[string][]*convoyv1alpha1.DNSRecordSet{}
 	for i := range list.Items {
 		rs := &list.Items[i]
-		if rs.Spec.Provider != convoyv1alpha1.DNSProviderConvoy || !f.Server.Authoritative(rs.Spec.Hostname) {
+		if rs.Spec.Provider != convoyv1alpha1.DNSProviderConvoy || !f.Server.Authoritative(rs.Spec.Hostname) ||
+			len(f.Namespaces) > 0 && !slices.Contains(f.Namespaces, rs.Namespace) {
 			continue
 		}
 		host := dnsrecords.Normalize(rs.Spec.Hostname)

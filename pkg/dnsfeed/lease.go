@@ -2,6 +2,7 @@ package dnsfeed
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/go-logr/logr"
@@ -44,6 +45,9 @@ func (l *lease) renew(ctx context.Context, logger logr.Logger) {
 	}
 	obj.Labels = map[string]string{convoyv1alpha1.LabelDNSServer: "true", convoyv1alpha1.LabelManagedBy: convoyv1alpha1.ManagedByConvoy}
 	obj.Annotations = map[string]string{convoyv1alpha1.AnnotationDNSZones: ZonesAnnotation(f.Zones)}
+	if len(f.Namespaces) > 0 {
+		obj.Annotations[convoyv1alpha1.AnnotationDNSNamespaces] = strings.Join(f.Namespaces, ",")
+	}
 	obj.Spec.HolderIdentity = ptr.To(f.Name)
 	obj.Spec.LeaseDurationSeconds = ptr.To(int32(f.LeaseDuration / time.Second))
 	obj.Spec.RenewTime = &now

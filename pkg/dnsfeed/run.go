@@ -30,6 +30,9 @@ type Options struct {
 	Name string
 	// Namespace holds the server's Lease.
 	Namespace string
+	// Namespaces, when set, are the only namespaces whose records the
+	// server serves (the manager's --namespace).
+	Namespaces []string
 	// LeaseDuration, 30s when zero.
 	LeaseDuration time.Duration
 }
@@ -64,7 +67,7 @@ func AddToManager(mgr manager.Manager, opts Options) (net.Addr, error) {
 	})
 	feed := &Feed{
 		Server: server, Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Cache: mgr.GetCache(),
-		Name: opts.Name, Namespace: opts.Namespace, Zones: opts.Zones, LeaseDuration: opts.LeaseDuration,
+		Name: opts.Name, Namespace: opts.Namespace, Zones: opts.Zones, Namespaces: opts.Namespaces, LeaseDuration: opts.LeaseDuration,
 	}
 	for _, r := range []manager.Runnable{everyReplica{stop}, feed} {
 		if err := mgr.Add(r); err != nil {

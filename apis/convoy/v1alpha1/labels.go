@@ -41,4 +41,8 @@ const (
 	// AnnotationDNSZones on a DNS server's Lease lists its zones,
 	// comma-separated.
 	AnnotationDNSZones = "convoy.dev/dns-zones"
+	// AnnotationDNSNamespaces on a DNS server's Lease lists the namespaces
+	// whose records it serves, comma-separated, when it does not serve
+	// every namespace's (a manager run with --namespace).
+	AnnotationDNSNamespaces = "convoy.dev/dns-namespaces"
 )

@@ -63,7 +63,7 @@ func (r *Reconciler) publish(ctx context.Context, namespace, app string, g *host
 		return pub, err
 	}
 	provider := providerOf(g.dns)
-	required, problem := requiredServers(provider, g.hostname, servers)
+	required, problem := requiredServers(provider, namespace, g.hostname, servers)
 	pub.problem = problem
 	if problem.stalled {
 		return pub, nil
@@ -179,7 +179,7 @@ func (r *Reconciler) conflict(ctx context.Context, namespace, app, hostname stri
 // requiredServers are the servers that must serve the records before they
 // count as published: every live convoy DNS server authoritative for the
 // hostname, or external-dns.
-func requiredServers(provider convoyv1alpha1.DNSProvider, hostname string, servers []server) ([]string, verdict) {
+func requiredServers(provider convoyv1alpha1.DNSProvider, namespace, hostname string, servers []server) ([]string, verdict) {
 	if provider == convoyv1alpha1.DNSProviderExternalDNS {
 		return []string{externalDNS}, verdict{}
 	}
@@ -189,7 +189,7 @@ func requiredServers(provider convoyv1alpha1.DNSProvider, hostname string, serve
 	}
 	var names, zones []string
 	for _, s := range servers {
-		if s.authoritative(hostname) {
+		if s.serves(namespace, hostname) {
 			names = append(names, s.name)
 		}
 		zones = append(zones, s.zones...)

@@ -17,6 +17,8 @@ import (
 type server struct {
 	name  string
 	zones []string
+	// namespaces it serves the records of; nil for every namespace.
+	namespaces []string
 }
 
 // liveServers are the DNS servers whose Lease has not lapsed.
@@ -40,10 +42,19 @@ func (r *Reconciler) liveServers(ctx context.Context) ([]server, error) {
 				s.zones = append(s.zones, z)
 			}
 		}
+		if ns := l.Annotations[convoyv1alpha1.AnnotationDNSNamespaces]; ns != "" {
+			s.namespaces = strings.Split(ns, ",")
+		}
 		live = append(live, s)
 	}
 	slices.SortFunc(live, func(a, b server) int { return strings.Compare(a.name, b.name) })
 	return live, nil
+}
+
+// serves reports whether the server answers for hostname with the
+// records of namespace.
+func (s server) serves(namespace, hostname string) bool {
+	return (s.namespaces == nil || slices.Contains(s.namespaces, namespace)) && s.authoritative(hostname)
 }
 
 // authoritative reports whether the server answers for hostname.

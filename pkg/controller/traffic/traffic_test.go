@@ -56,7 +56,8 @@ func TestHealthGate(t *testing.T) {
 }
 
 func TestRequiredServers(t *testing.T) {
-	servers := []server{{name: "dns-a", zones: []string{"convoy.test"}}, {name: "dns-b", zones: []string{"example.org", "convoy.test"}}}
+	servers := []server{{name: "dns-a", zones: []string{"convoy.test"}}, {name: "dns-b", zones: []string{"example.org", "convoy.test"}},
+		{name: "dns-elsewhere", zones: []string{"convoy.test"}, namespaces: []string{"other"}}}
 	for _, tc := range []struct {
 		name     string
 		provider convoyv1alpha1.DNSProvider
@@ -74,7 +75,7 @@ func TestRequiredServers(t *testing.T) {
 		{"external-dns", convoyv1alpha1.DNSProviderExternalDNS, "web.anywhere.example", nil, externalDNS, "", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			names, v := requiredServers(tc.provider, tc.hostname, tc.servers)
+			names, v := requiredServers(tc.provider, "shop", tc.hostname, tc.servers)
 			if strings.Join(names, ",") != tc.want || v.reason != tc.reason || v.stalled != tc.stalled {
 				t.Fatalf("got %v %+v, want %s %s stalled=%v", names, v, tc.want, tc.reason, tc.stalled)
 			}

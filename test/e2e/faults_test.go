@@ -1,0 +1,134 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"testing"
+	"time"
+
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	convoyv1alpha1 "github.com/convoy-rollouts/convoy/apis/convoy/v1alpha1"
+)
+
+// cutOff stops a cluster's control plane (kube-apiserver, etcd and the
+// rest): to convoy it is gone, as after a network partition. restore
+// starts it again; the test restores it at the end whatever happens.
+func (u *user) cutOff(cluster string) (restore func()) {
+	u.t.Helper()
+	if err := u.env.StopCluster(context.Background(), cluster); err != nil {
+		u.t.Fatal(err)
+	}
+	restored := false
+	restore = func() {
+		if restored {
+			return
+		}
+		restored = true
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+		defer cancel()
+		if err := u.env.StartCluster(ctx, cluster); err != nil {
+			u.t.Errorf("starting cluster %s again: %v", cluster, err)
+		}
+	}
+	u.t.Cleanup(restore)
+	return restore
+}
+
+// recordClusters are the clusters with a record in the hostname's set.
+func (u *user) recordClusters(host string) map[string]int32 {
+	u.t.Helper()
+	rs := &convoyv1alpha1.DNSRecordSet{}
+	if err := u.env.ManagementClient(u.t).Get(context.Background(), client.ObjectKey{Namespace: u.ns, Name: host}, rs); err != nil {
+		u.t.Fatal(err)
+	}
+	weights := map[string]int32{}
+	for _, rec := range rs.Spec.Records {
+		weights[rec.Cluster] += rec.Weight
+	}
+	return weights
+}
+
+// A cluster cut off in the middle of a step: the step does not complete,
+// the cluster's DNS weight goes to 0 (its share moves to the other
+// clusters) and no answer names it; once it is back, the rollout resumes
+// and the step completes.
+func TestClusterUnreachableMidStep(t *testing.T) {
+	u, m := given(t)
+	app := webApplication(u, "cut", helloRepo(t).URL)
+	host := app.Spec.Template.Traffic.DNS.Hostname
+	completeFirstRelease(u, m, app)
+	u.setValues("cut", `{"replicas":3,"greeting":"v2"}`)
+	second := u.waitReleases("cut", 2)[1]
+	u.expect(0, []string{"achieved step 1"}, "advance", "cut", "--to", "canary", "--wait", "--timeout", "3m")
+
+	lost := u.env.Clusters[len(u.env.Clusters)-1].Name
+	step(t, "When cluster %s's API server stops answering and the release is advanced", lost)
+	restore := u.cutOff(lost)
+	u.expect(0, []string{"target step 1 (2/3 canary) → 2 (3/3 full)"}, "advance", "cut", "--to", "full")
+
+	step(t, "Then the step does not complete")
+	u.expect(3, []string{"timed out after 40s"}, "wait", "cut", "--step", "full", "--timeout", "40s")
+	step(t, "And %s's DNS weight is 0, its share moved to the other clusters", lost)
+	eventually(t, time.Minute, func() error {
+		w := u.recordClusters(host)
+		if _, ok := w[lost]; ok || len(w) != len(u.env.Clusters)-1 {
+			return fmt.Errorf("weights by cluster %v, want none in %s", w, lost)
+		}
+		return nil
+	})
+	owners := u.shares(m, host)
+	if owners.Total == 0 || owners.ByRelease["(unknown)"] != 0 {
+		t.Fatalf("answers %v", owners.ByRelease)
+	}
+	subnet := u.subnetOf(lost)
+	for _, a := range u.answers(m, host, 300) {
+		if subnet.Contains(netip.MustParseAddr(a)) {
+			t.Fatalf("DNS answered %s, an address in the unreachable cluster %s (%s)", a, lost, subnet)
+		}
+	}
+
+	step(t, "When %s answers again, Then the rollout resumes and the step completes", lost)
+	restore()
+	u.expect(0, []string{"release " + second + " achieved step 2"}, "wait", "cut", "--step", "full", "--timeout", "3m")
+	if w := u.recordClusters(host); w[lost] == 0 {
+		t.Errorf("cluster %s has no weight after it came back: %v", lost, w)
+	}
+}
+
+// The manager killed in the middle of a step and started again: the step
+// completes exactly once and no release is duplicated.
+func TestManagerKilledMidStep(t *testing.T) {
+	u, m := given(t)
+	app := webApplication(u, "crash", helloRepo(t).URL)
+	completeFirstRelease(u, m, app)
+	u.setValues("crash", `{"replicas":3,"greeting":"v2"}`)
+	second := u.waitReleases("crash", 2)[1]
+	u.expect(0, []string{"achieved step 0"}, "wait", "crash", "--step", "0", "--timeout", "3m")
+
+	step(t, "When the release is advanced and the manager is killed at once")
+	u.expect(0, []string{"→ 1 (2/3 canary)"}, "advance", "crash")
+	m.kill()
+	step(t, "And the manager starts again")
+	m.start()
+
+	step(t, "Then the step completes, once, and the rollout goes on")
+	u.expect(0, []string{"release " + second + " achieved step 1"}, "wait", "crash", "--step", "canary", "--timeout", "3m")
+	u.expect(0, []string{"achieved step 2"}, "advance", "crash", "--to", "last", "--wait", "--timeout", "3m")
+	if rels := u.releases("crash"); len(rels) != 2 {
+		t.Errorf("releases %v, want 2", rels)
+	}
+	eventually(t, 30*time.Second, func() error {
+		told := u.events(second, "StepAchieved")
+		if len(told) != 3 {
+			return fmt.Errorf("StepAchieved events of %s: %v, want steps 0, 1 and 2", second, told)
+		}
+		for msg, n := range told {
+			if n != 1 {
+				return fmt.Errorf("%q told %d times", msg, n)
+			}
+		}
+		return nil
+	})
+}
