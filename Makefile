@@ -23,13 +23,14 @@ help: ## Show this help.
 ##@ Development
 
 .PHONY: generate
-generate: $(CONTROLLER_GEN) ## Generate deepcopy code and CRD manifests.
+generate: $(CONTROLLER_GEN) ## Generate deepcopy code, CRD manifests (also the chart's) and the API reference.
 	$(CONTROLLER_GEN) object:headerFile=hack/boilerplate.go.txt paths=./apis/...
 	$(CONTROLLER_GEN) crd paths=./apis/... output:crd:artifacts:config=apis/crds
 	hack/chart-crds.sh
+	go run ./hack/apidocs docs/api.md
 
 .PHONY: verify
-GENERATED := apis/crds ':(glob)apis/**/zz_generated.*.go' charts/convoy/templates/crds
+GENERATED := apis/crds ':(glob)apis/**/zz_generated.*.go' charts/convoy/templates/crds docs/api.md
 
 verify: generate ## Fail when generated files are stale or code is unformatted.
 	@test -z "$$(git status --porcelain -- $(GENERATED))" || { git status --porcelain -- $(GENERATED); \

@@ -192,21 +192,6 @@ func freeAddr(t *testing.T) string {
 	return ""
 }
 
-func eventually(t *testing.T, timeout time.Duration, check func() error) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		err := check()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("after %s: %v", timeout, err)
-		}
-		time.Sleep(250 * time.Millisecond)
-	}
-}
-
 // answers are the first A record of n queries for host.
 func (u *user) answers(m *manager, host string, n int) []string {
 	u.t.Helper()
@@ -246,3 +231,5 @@ func (u *user) subnetOf(cluster string) netip.Prefix {
 	u.t.Fatalf("no cluster %s", cluster)
 	return netip.Prefix{}
 }
+
+var eventually = testenv.Eventually

@@ -1,8 +1,6 @@
 package integration
 
 import (
-	"os"
-	"path/filepath"
 	"slices"
 	"testing"
 
@@ -19,32 +17,13 @@ import (
 
 const helloKustomization = "../../examples/kustomize/hello"
 
-// readTree reads every file under dir as path → content.
-func readTree(t *testing.T, dir, prefix string) map[string]string {
-	t.Helper()
-	files := map[string]string{}
-	err := filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		rel, _ := filepath.Rel(dir, path)
-		data, err := os.ReadFile(path)
-		files[filepath.ToSlash(filepath.Join(prefix, rel))] = string(data)
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return files
-}
-
 // A kustomize source from a real git repository is pinned to its commit,
 // installed with per-release names, and two releases run side by side
 // without selecting each other's pods.
 func TestKustomizeReleasesSitSideBySide(t *testing.T) {
 	env, ctx, mgmt, ns := begin(t)
 	repo := gitserver.New(t).NewRepo("hello")
-	commit := repo.Commit("hello", readTree(t, helloKustomization, "deploy"))
+	commit := repo.Commit("hello", gitserver.ReadTree(t, helloKustomization, "deploy"))
 
 	app := &convoyv1alpha1.Application{
 		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "kz"},
@@ -117,7 +96,7 @@ func kustomizeApplication(ns, name, repoURL, ref, path string) *convoyv1alpha1.A
 func TestKustomizeErrorsInstallNothing(t *testing.T) {
 	env, ctx, mgmt, ns := begin(t)
 	repo := gitserver.New(t).NewRepo("broken")
-	files := readTree(t, helloKustomization, "deploy")
+	files := gitserver.ReadTree(t, helloKustomization, "deploy")
 	files["deploy/bad/kustomization.yaml"] = "resources:\n- missing.yaml\n"
 	repo.Commit("hello", files)
 

@@ -81,23 +81,6 @@ func startManager(t testing.TB) *testenv.Env {
 	return env
 }
 
-// eventually polls check until it returns nil or the timeout passes, then
-// fails the test with check's last error.
-func eventually(t testing.TB, timeout time.Duration, check func() error) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		err := check()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("after %s: %v", timeout, err)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-}
-
 func ctxFor(t testing.TB) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	t.Cleanup(cancel)
@@ -111,3 +94,6 @@ func begin(t testing.TB) (*testenv.Env, context.Context, client.Client, string) 
 	env := startManager(t)
 	return env, ctxFor(t), env.ManagementClient(t), env.Namespace(t)
 }
+
+// eventually polls check until it returns nil or fails the test.
+var eventually = testenv.Eventually

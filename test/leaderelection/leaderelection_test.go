@@ -244,17 +244,4 @@ func waitStep(t *testing.T, c client.Client, rel *convoyv1alpha1.Release, step i
 	})
 }
 
-func eventually(t *testing.T, timeout time.Duration, check func() error) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		err := check()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("after %s: %v", timeout, err)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-}
+var eventually = testenv.Eventually

@@ -210,3 +210,20 @@ func ManagerOptions() ctrl.Options {
 	opts.Controller = config.Controller{SkipNameValidation: &skip}
 	return opts
 }
+
+// Eventually polls check until it returns nil or the timeout passes, then
+// fails the test with check's last error.
+func Eventually(t testing.TB, timeout time.Duration, check func() error) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		err := check()
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after %s: %v", timeout, err)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}

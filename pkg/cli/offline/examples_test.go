@@ -135,7 +135,7 @@ func renderChartExample(t *testing.T, obj *unstructured.Unstructured) {
 func renderKustomizeExample(t *testing.T, obj *unstructured.Unstructured) {
 	gs := gitserver.New(t)
 	repo := gs.NewRepo("convoy")
-	commit := repo.Commit("examples", readTree(t, "../../../examples/kustomize", "examples/kustomize"))
+	commit := repo.Commit("examples", gitserver.ReadTree(t, "../../../examples/kustomize", "examples/kustomize"))
 	url := gs.StartHTTP(gitserver.HTTPOptions{}).RepoURL(repo)
 	rewriteRepoURL(t, obj, []string{"spec", "template", "source", "kustomize", "repoURL"}, "https://github.com/convoy-rollouts/convoy.git", url)
 	if ref, _, _ := unstructured.NestedString(obj.Object, "spec", "template", "source", "kustomize", "ref"); ref != "main" {

@@ -2,7 +2,6 @@ package offline
 
 import (
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -87,7 +86,7 @@ func TestRenderReadsStdin(t *testing.T) {
 // gets per-release names and the release label, as installed.
 func TestRenderKustomize(t *testing.T) {
 	repo := gitserver.New(t).NewRepo("hello")
-	commit := repo.Commit("hello", readTree(t, "../../../examples/kustomize/hello", "deploy"))
+	commit := repo.Commit("hello", gitserver.ReadTree(t, "../../../examples/kustomize/hello", "deploy"))
 	path := fixture(t, "hello-kustomize.yaml", map[string]string{"GIT_REPO": repo.FileURL()})
 	r := run(t, "", "render", "-f", path)
 	if r.err != nil {
@@ -183,25 +182,6 @@ func parseStream(t *testing.T, stream string) []*unstructured.Unstructured {
 		objs = append(objs, obj)
 	}
 	return objs
-}
-
-// readTree reads every file under dir as path (under prefix) → content.
-func readTree(t *testing.T, dir, prefix string) map[string]string {
-	t.Helper()
-	files := map[string]string{}
-	err := filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		rel, _ := filepath.Rel(dir, path)
-		data, err := os.ReadFile(path)
-		files[filepath.ToSlash(filepath.Join(prefix, rel))] = string(data)
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return files
 }
 
 func ptr[T any](v T) *T { return &v }
