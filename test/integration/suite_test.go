@@ -5,7 +5,9 @@
 package integration
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -34,14 +36,49 @@ const dnsZone = "convoy.test"
 
 var dnsAddr net.Addr
 
+// managerLogs keeps the suite manager's JSON log lines, for tests of what
+// they say.
+var managerLogs = &logBuffer{}
+
+type logBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+// maxLogBytes bounds the kept lines; older ones are dropped past it.
+const maxLogBytes = 32 << 20
+
+func (b *logBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.buf.Len()+len(p) > maxLogBytes {
+		b.buf.Reset()
+	}
+	return b.buf.Write(p)
+}
+
+// lines are the log lines so far, decoded.
+func (b *logBuffer) lines() []map[string]any {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var out []map[string]any
+	for _, line := range bytes.Split(b.buf.Bytes(), []byte("\n")) {
+		var m map[string]any
+		if json.Unmarshal(line, &m) == nil {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
 // startManager runs convoy's controllers for the rest of the test binary.
 func startManager(t testing.TB) *testenv.Env {
 	t.Helper()
 	env := testenv.Get(t)
 	startOnce.Do(func() {
-		logs := io.Discard
+		var logs io.Writer = managerLogs
 		if testing.Verbose() {
-			logs = os.Stderr
+			logs = io.MultiWriter(os.Stderr, managerLogs)
 		}
 		ctrl.SetLogger(zap.New(zap.WriteTo(logs)))
 		cacheDir, err := os.MkdirTemp("", "convoy-integration-cache-")

@@ -77,10 +77,11 @@ func TestStandaloneServerServesRecordSets(t *testing.T) {
 		}
 		return nil
 	})
+	// The lease follows the first records served.
 	lease := &coordinationv1.Lease{}
-	if err := mgmt.Get(ctx, client.ObjectKey{Namespace: ns, Name: "convoy-dns-standalone"}, lease); err != nil {
-		t.Fatal(err)
-	}
+	eventually(t, func() error {
+		return mgmt.Get(ctx, client.ObjectKey{Namespace: ns, Name: "convoy-dns-standalone"}, lease)
+	})
 	if lease.Labels[convoyv1alpha1.LabelDNSServer] == "" || lease.Annotations[convoyv1alpha1.AnnotationDNSZones] != "standalone.test" || lease.Spec.RenewTime == nil {
 		t.Errorf("lease %+v", lease.ObjectMeta)
 	}

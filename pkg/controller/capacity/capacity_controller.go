@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/go-logr/logr"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
@@ -67,6 +68,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	wg.Wait()
 
 	allReady := summarize(ct, results)
+	logChanges(ctrl.LoggerFrom(ctx), before, ct)
 	ct.Status.ObservedGeneration = ct.Generation
 	if !equality.Semantic.DeepEqual(before.Status, ct.Status) {
 		if err := r.Status().Patch(ctx, ct, client.MergeFrom(before)); err != nil {
@@ -172,6 +174,26 @@ func unreachable(err error) verdict {
 		return verdict{reason: string(cerr.Reason), message: err.Error()}
 	}
 	return verdict{reason: string(clusters.ReasonClusterUnreachable), message: err.Error()}
+}
+
+// logChanges logs each cluster whose capacity verdict changed, with the
+// cluster and the step's percent, for people reading logs rather than
+// status.
+func logChanges(log logr.Logger, before, after *convoyv1alpha1.CapacityTarget) {
+	was := map[string]string{}
+	for _, st := range before.Status.Clusters {
+		if c := meta.FindStatusCondition(st.Conditions, convoyv1alpha1.ConditionReady); c != nil {
+			was[st.Name] = c.Reason
+		}
+	}
+	for i, st := range after.Status.Clusters {
+		c := meta.FindStatusCondition(st.Conditions, convoyv1alpha1.ConditionReady)
+		if c == nil || was[st.Name] == c.Reason {
+			continue
+		}
+		log.Info("capacity "+strings.ToLower(string(c.Status)), "cluster", st.Name, "percent", after.Spec.Clusters[i].Percent,
+			"available", st.AvailableReplicas, "desired", st.DesiredReplicas, "reason", c.Reason, "message", c.Message)
+	}
 }
 
 // summarize writes each cluster's capacity and the target's conditions, and

@@ -11,6 +11,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	convoyv1alpha1 "github.com/convoy-rollouts/convoy/apis/convoy/v1alpha1"
+	"github.com/convoy-rollouts/convoy/pkg/logging"
 )
 
 // nameIndex indexes CapacityTargets by name: a target is named after its
@@ -38,6 +39,7 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	})
 	return ctrl.NewControllerManagedBy(mgr).
 		Named("capacity").
+		WithLogConstructor(logging.Constructor(mgr, "capacity", "release")).
 		For(&convoyv1alpha1.CapacityTarget{}).
 		WatchesRawSource(source.Channel(changes, handler.EnqueueRequestsFromMapFunc(r.targetsOf))).
 		Watches(&convoyv1alpha1.Cluster{}, handler.EnqueueRequestsFromMapFunc(r.targetsIn)).

@@ -22,6 +22,7 @@ import (
 	convoyv1alpha1 "github.com/convoy-rollouts/convoy/apis/convoy/v1alpha1"
 	"github.com/convoy-rollouts/convoy/pkg/clusters"
 	"github.com/convoy-rollouts/convoy/pkg/conditions"
+	"github.com/convoy-rollouts/convoy/pkg/logging"
 	"github.com/convoy-rollouts/convoy/pkg/rolloutmetrics"
 )
 
@@ -80,8 +81,10 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	rolloutmetrics.SetClusterReachable(cluster.Name, reachable)
 	switch {
 	case reachable && hadStatus && !wasReachable:
+		ctrl.LoggerFrom(ctx).Info("cluster reachable again", "version", version)
 		r.Recorder.Eventf(cluster, nil, corev1.EventTypeNormal, "ClusterReachable", "Probe", "cluster %s is reachable again (Kubernetes %s)", cluster.Name, version)
 	case !reachable && (wasReachable || !hadStatus):
+		ctrl.LoggerFrom(ctx).Info("cluster unreachable", "error", err.Error())
 		r.Recorder.Eventf(cluster, nil, corev1.EventTypeWarning, "ClusterUnreachable", "Probe", "cluster %s is unreachable: %v", cluster.Name, err)
 	}
 
@@ -107,6 +110,7 @@ func (r *Reconciler) interval() time.Duration {
 func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	// Status writes are not changes to probe for: the probe itself requeues.
 	return ctrl.NewControllerManagedBy(mgr).Named("cluster").
+		WithLogConstructor(logging.Constructor(mgr, "cluster", "cluster")).
 		For(&convoyv1alpha1.Cluster{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
 		Complete(r)
 }

@@ -1,11 +1,13 @@
 package release
 
 import (
+	"context"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	ctrl "sigs.k8s.io/controller-runtime"
 
 	convoyv1alpha1 "github.com/convoy-rollouts/convoy/apis/convoy/v1alpha1"
 	"github.com/convoy-rollouts/convoy/pkg/conditions"
@@ -16,10 +18,12 @@ import (
 // metrics: a step achieved, an abort taking effect or lifted, a release
 // stalling. It runs after the write succeeded, so a transition is told
 // once however many reconciles computed it.
-func (r *Reconciler) notify(before, after *convoyv1alpha1.Release) {
+func (r *Reconciler) notify(ctx context.Context, before, after *convoyv1alpha1.Release) {
 	app := after.Labels[convoyv1alpha1.LabelApplication]
+	log := ctrl.LoggerFrom(ctx).WithValues("application", app)
 	if a := after.Status.AchievedStep; a != nil && (before.Status.AchievedStep == nil || before.Status.AchievedStep.Step != a.Step) {
 		r.Recorder.Eventf(after, nil, corev1.EventTypeNormal, "StepAchieved", "ExecuteStrategy", "step %d (%s) achieved in every cluster", a.Step, a.Name)
+		log.Info("step achieved", "step", a.Step, "stepName", a.Name)
 		observeStep(before, after, a.Step)
 	}
 	wasAborted := conditions.IsTrue(before.Status.Conditions, convoyv1alpha1.ConditionAborted)
@@ -28,11 +32,15 @@ func (r *Reconciler) notify(before, after *convoyv1alpha1.Release) {
 	case isAborted && !wasAborted:
 		r.Recorder.Eventf(after, nil, corev1.EventTypeWarning, "Aborted", "Abort", "aborted: %s", after.Spec.Aborted.Reason)
 		rolloutmetrics.CountAbort(after.Namespace, app)
+		log.Info("aborted", "step", after.Spec.TargetStep, "reason", after.Spec.Aborted.Reason)
 	case wasAborted && !isAborted:
 		r.Recorder.Eventf(after, nil, corev1.EventTypeNormal, "Retried", "Abort", "abort lifted: the release moves to its target step %d again", after.Spec.TargetStep)
+		log.Info("abort lifted", "step", after.Spec.TargetStep)
 	}
 	if conditions.IsTrue(after.Status.Conditions, convoyv1alpha1.ConditionStalled) && !conditions.IsTrue(before.Status.Conditions, convoyv1alpha1.ConditionStalled) && !isAborted {
 		rolloutmetrics.CountFailedStep(after.Namespace, app)
+		stalled := meta.FindStatusCondition(after.Status.Conditions, convoyv1alpha1.ConditionStalled)
+		log.Info("stalled", "step", after.Spec.TargetStep, "reason", stalled.Reason, "message", stalled.Message)
 	}
 }
 

@@ -75,7 +75,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 			}
 			return ctrl.Result{}, errors.Join(err, fmt.Errorf("writing status: %w", perr))
 		}
-		r.notify(before, rel)
+		r.notify(ctx, before, rel)
 	}
 	return ctrl.Result{}, err
 }

@@ -13,6 +13,7 @@ import (
 
 	convoyv1alpha1 "github.com/convoy-rollouts/convoy/apis/convoy/v1alpha1"
 	"github.com/convoy-rollouts/convoy/pkg/conditions"
+	"github.com/convoy-rollouts/convoy/pkg/logging"
 )
 
 // SetupWithManager registers the reconciler: it runs on Releases, on their
@@ -23,6 +24,7 @@ import (
 func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	return ctrl.NewControllerManagedBy(mgr).
 		Named("release").
+		WithLogConstructor(logging.Constructor(mgr, "release", "release")).
 		For(&convoyv1alpha1.Release{}).
 		Owns(&convoyv1alpha1.InstallationTarget{}).
 		Watches(&convoyv1alpha1.CapacityTarget{}, handler.EnqueueRequestsFromMapFunc(r.ownerAndHead)).

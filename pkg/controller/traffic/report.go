@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/go-logr/logr"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
@@ -19,7 +20,7 @@ const ReasonNotManaged = "TrafficNotManaged"
 // report writes a target's status from the hostname's publication: per
 // cluster the weight desired and the weight served, Ready once served for
 // a TTL. It returns how soon to look again, zero for no hurry.
-func (r *Reconciler) report(t *target, g *hostGroup, pub *publication) time.Duration {
+func (r *Reconciler) report(log logr.Logger, t *target, g *hostGroup, pub *publication) time.Duration {
 	tt := t.tt
 	gen := tt.Generation
 	now := r.now()
@@ -56,7 +57,7 @@ func (r *Reconciler) report(t *target, g *hostGroup, pub *publication) time.Dura
 				after = sooner(after, pub.since.Add(pub.ttl).Sub(now)+time.Second/10)
 			}
 		}
-		r.failover(t, c.Name, st, v)
+		r.failover(log.WithValues("release", t.rel.Name, "cluster", c.Name), t, c.Name, st, v)
 		conditions.Set(&st.Conditions, gen, convoyv1alpha1.ConditionReady, status, v.reason, v.message)
 		tt.Status.Clusters = append(tt.Status.Clusters, st)
 	}
@@ -120,10 +121,7 @@ func total(rs *convoyv1alpha1.DNSRecordSet) int32 {
 // failover tells, with an event, when a cluster serving the release's
 // traffic loses its weight to the release's other clusters, and when it
 // gets it back.
-func (r *Reconciler) failover(t *target, cluster string, st convoyv1alpha1.ClusterTrafficStatus, v verdict) {
-	if r.Recorder == nil {
-		return
-	}
+func (r *Reconciler) failover(log logr.Logger, t *target, cluster string, st convoyv1alpha1.ClusterTrafficStatus, v verdict) {
 	before := int32(0)
 	for _, old := range t.before.Status.Clusters {
 		if old.Name == cluster {
@@ -132,11 +130,17 @@ func (r *Reconciler) failover(t *target, cluster string, st convoyv1alpha1.Clust
 	}
 	switch {
 	case before > 0 && st.DesiredWeight == 0 && v.reason != ReasonPublished && v.reason != ReasonPublishing && v.reason != ReasonWaitingForTTL:
-		r.Recorder.Eventf(t.tt, nil, corev1.EventTypeWarning, "Failover", "PublishWeights",
-			"cluster %s lost its DNS weight %d, which moves to the release's healthy clusters: %s", cluster, before, v.message)
+		log.Info("failover: the cluster lost its DNS weight", "weight", before, "reason", v.reason, "message", v.message)
+		if r.Recorder != nil {
+			r.Recorder.Eventf(t.tt, nil, corev1.EventTypeWarning, "Failover", "PublishWeights",
+				"cluster %s lost its DNS weight %d, which moves to the release's healthy clusters: %s", cluster, before, v.message)
+		}
 	case before == 0 && st.DesiredWeight > 0 && publishedWeight(t.before, cluster) == 0 && len(t.before.Status.Clusters) > 0:
-		r.Recorder.Eventf(t.tt, nil, corev1.EventTypeNormal, "WeightAssigned", "PublishWeights",
-			"cluster %s gets DNS weight %d", cluster, st.DesiredWeight)
+		log.Info("the cluster gets DNS weight", "weight", st.DesiredWeight)
+		if r.Recorder != nil {
+			r.Recorder.Eventf(t.tt, nil, corev1.EventTypeNormal, "WeightAssigned", "PublishWeights",
+				"cluster %s gets DNS weight %d", cluster, st.DesiredWeight)
+		}
 	}
 }
 

@@ -60,7 +60,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 			return ctrl.Result{}, err
 		}
 		for _, t := range g.targets {
-			after = sooner(after, r.report(t, g, pub))
+			after = sooner(after, r.report(ctrl.LoggerFrom(ctx).WithValues("hostname", g.hostname), t, g, pub))
 		}
 	}
 	for _, t := range unmanaged {

@@ -14,6 +14,7 @@ import (
 
 	convoyv1alpha1 "github.com/convoy-rollouts/convoy/apis/convoy/v1alpha1"
 	"github.com/convoy-rollouts/convoy/pkg/dnsrecords"
+	"github.com/convoy-rollouts/convoy/pkg/logging"
 )
 
 // nameIndex indexes TrafficTargets by name: a Service in an application
@@ -48,6 +49,7 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	byApplication := handler.EnqueueRequestsFromMapFunc(applicationOf)
 	return ctrl.NewControllerManagedBy(mgr).
 		Named("traffic").
+		WithLogConstructor(logging.Constructor(mgr, "traffic", "application")).
 		Watches(&convoyv1alpha1.TrafficTarget{}, byApplication).
 		Watches(&convoyv1alpha1.CapacityTarget{}, byApplication).
 		Watches(&convoyv1alpha1.DNSRecordSet{}, byApplication).
