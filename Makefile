@@ -17,7 +17,7 @@ GO_TEST_FLAGS ?=
 .PHONY: help
 help: ## Show this help.
 	@awk 'BEGIN {FS = ":.*##"; printf "Usage: make \033[36m<target>\033[0m\n"} \
-		/^[a-zA-Z_-]+:.*?##/ { printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2 } \
+		/^[a-zA-Z0-9_-]+:.*?##/ { printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2 } \
 		/^##@/ { printf "\n\033[1m%s\033[0m\n", substr($$0, 5) }' $(MAKEFILE_LIST)
 
 ##@ Development
@@ -59,7 +59,7 @@ build: ## Build convoy binaries into bin/ (and bin/kubectl-convoy, the kubectl p
 ##@ Test
 
 .PHONY: test
-test: tools ## Run unit and integration tests against one shared local environment.
+test: tools ## Run every test (unit, integration, chart, leader election, then the end-to-end suite) against one shared local environment.
 	hack/test.sh $(GO_TEST_FLAGS)
 
 .PHONY: bench
