@@ -191,13 +191,9 @@ func TestChartReleasesSitSideBySideAndGoAway(t *testing.T) {
 	first := waitForReleases(t, mgmt, app, 1)[0]
 	clusters := waitInstalled(t, mgmt, ns, first.Name)
 
-	if err := mgmt.Get(ctx, client.ObjectKeyFromObject(app), app); err != nil {
-		t.Fatal(err)
-	}
-	app.Spec.Template.Values = &apiextensionsv1.JSON{Raw: []byte(`{"greeting":"two"}`)}
-	if err := mgmt.Update(ctx, app); err != nil {
-		t.Fatal(err)
-	}
+	changeApplication(t, mgmt, app, func(a *convoyv1alpha1.Application) {
+		a.Spec.Template.Values = &apiextensionsv1.JSON{Raw: []byte(`{"greeting":"two"}`)}
+	})
 	rels := waitForReleases(t, mgmt, app, 2)
 	second := rels[1]
 	if second.Name == first.Name {

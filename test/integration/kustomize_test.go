@@ -44,13 +44,7 @@ func TestKustomizeReleasesSitSideBySide(t *testing.T) {
 	cluster := waitInstalled(t, mgmt, ns, first.Name)[0]
 
 	repo.Commit("a new version", map[string]string{"deploy/base/index.html": "<h1>version two</h1>\n"})
-	if err := mgmt.Get(ctx, client.ObjectKeyFromObject(app), app); err != nil {
-		t.Fatal(err)
-	}
-	app.Spec.Template.Source.Kustomize.Ref = repo.Head()
-	if err := mgmt.Update(ctx, app); err != nil {
-		t.Fatal(err)
-	}
+	changeApplication(t, mgmt, app, func(a *convoyv1alpha1.Application) { a.Spec.Template.Source.Kustomize.Ref = repo.Head() })
 	second := waitForReleases(t, mgmt, app, 2)[1]
 	waitInstalled(t, mgmt, ns, second.Name)
 

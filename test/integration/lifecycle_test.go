@@ -107,13 +107,9 @@ func TestReapplyingAnOldTemplateMakesANewRelease(t *testing.T) {
 	}
 	waitForReleases(t, mgmt, app, 1)
 	for i, greeting := range []string{"two", "one"} {
-		if err := mgmt.Get(ctx, client.ObjectKeyFromObject(app), app); err != nil {
-			t.Fatal(err)
-		}
-		app.Spec.Template.Values.Raw = []byte(fmt.Sprintf(`{"greeting":%q}`, greeting))
-		if err := mgmt.Update(ctx, app); err != nil {
-			t.Fatal(err)
-		}
+		changeApplication(t, mgmt, app, func(a *convoyv1alpha1.Application) {
+			a.Spec.Template.Values.Raw = []byte(fmt.Sprintf(`{"greeting":%q}`, greeting))
+		})
 		waitForReleases(t, mgmt, app, i+2)
 	}
 	rels := waitForReleases(t, mgmt, app, 3)
@@ -146,10 +142,9 @@ func TestGlobalRolloutBlockAndItsOverride(t *testing.T) {
 	key := "convoy-system/" + block.Name
 	waitCondition(t, mgmt, app, func() []metav1.Condition { return app.Status.Conditions }, convoyv1alpha1.ConditionBlocked, "RolloutBlocked", key)
 
-	app.Annotations = map[string]string{convoyv1alpha1.AnnotationOverrideRolloutBlocks: key}
-	if err := mgmt.Update(ctx, app); err != nil {
-		t.Fatal(err)
-	}
+	changeApplication(t, mgmt, app, func(a *convoyv1alpha1.Application) {
+		a.Annotations = map[string]string{convoyv1alpha1.AnnotationOverrideRolloutBlocks: key}
+	})
 	rel := waitForReleases(t, mgmt, app, 1)[0]
 	if rel.Annotations[convoyv1alpha1.AnnotationOverrideRolloutBlocks] != key {
 		t.Errorf("the release does not carry the override: %v", rel.Annotations)
@@ -226,13 +221,9 @@ func TestHistoryIsPrunedToTheLimit(t *testing.T) {
 			break
 		}
 		markComplete(t, mgmt, newest)
-		if err := mgmt.Get(ctx, client.ObjectKeyFromObject(app), app); err != nil {
-			t.Fatal(err)
-		}
-		app.Spec.Template.Values.Raw = []byte(fmt.Sprintf(`{"greeting":"%d"}`, i))
-		if err := mgmt.Update(ctx, app); err != nil {
-			t.Fatal(err)
-		}
+		changeApplication(t, mgmt, app, func(a *convoyv1alpha1.Application) {
+			a.Spec.Template.Values.Raw = []byte(fmt.Sprintf(`{"greeting":"%d"}`, i))
+		})
 	}
 	// Releases 1-4 completed, 5 is the contender: 4 is the incumbent, 3 is
 	// the one completed release the limit keeps, 1 and 2 are gone.

@@ -81,11 +81,22 @@ func completeFirstRelease(t testing.TB, c client.Client, app *convoyv1alpha1.App
 // setValues changes the Application's Helm values: a new template.
 func setValues(t testing.TB, c client.Client, app *convoyv1alpha1.Application, values string) {
 	t.Helper()
+	changeApplication(t, c, app, func(a *convoyv1alpha1.Application) {
+		a.Spec.Template.Values = &apiextensionsv1.JSON{Raw: []byte(values)}
+	})
+}
+
+// changeApplication reads the Application, changes it and writes the
+// change as a merge patch, as kubectl does: an Update would conflict with
+// the status writes that move the object's resourceVersion meanwhile.
+func changeApplication(t testing.TB, c client.Client, app *convoyv1alpha1.Application, change func(*convoyv1alpha1.Application)) {
+	t.Helper()
 	if err := c.Get(ctxFor(t), client.ObjectKeyFromObject(app), app); err != nil {
 		t.Fatal(err)
 	}
-	app.Spec.Template.Values = &apiextensionsv1.JSON{Raw: []byte(values)}
-	if err := c.Update(ctxFor(t), app); err != nil {
+	before := app.DeepCopy()
+	change(app)
+	if err := c.Patch(ctxFor(t), app, client.MergeFrom(before)); err != nil {
 		t.Fatal(err)
 	}
 }

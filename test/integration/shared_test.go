@@ -47,13 +47,9 @@ func TestSharedObjectIsHandedOverNotDuplicated(t *testing.T) {
 	c := env.ClusterClient(t, cluster)
 	stable := client.ObjectKey{Namespace: ns, Name: "hello-stable"}
 
-	if err := mgmt.Get(ctx, client.ObjectKeyFromObject(app), app); err != nil {
-		t.Fatal(err)
-	}
-	app.Spec.Template.Values = &apiextensionsv1.JSON{Raw: []byte(`{"greeting":"two"}`)}
-	if err := mgmt.Update(ctx, app); err != nil {
-		t.Fatal(err)
-	}
+	changeApplication(t, mgmt, app, func(a *convoyv1alpha1.Application) {
+		a.Spec.Template.Values = &apiextensionsv1.JSON{Raw: []byte(`{"greeting":"two"}`)}
+	})
 	second := waitForReleases(t, mgmt, app, 2)[1]
 	waitInstalled(t, mgmt, ns, second.Name)
 

@@ -94,13 +94,24 @@ func TestStandbyTakesOverMidStep(t *testing.T) {
 	c := env.ManagementClient(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	if err := c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}); err != nil && !apierrors.IsAlreadyExists(err) {
-		t.Fatal(err)
-	}
+	freshNamespace(t, c)
 	t.Cleanup(func() { _ = c.Delete(context.Background(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}) })
 	repo := chartrepo.Start(t, chartrepo.Options{Charts: []chartrepo.Chart{{Dir: "../../examples/charts/hello"}}})
 
 	a, b := startReplica(t, env, "a"), startReplica(t, env, "b")
+	// Before the replicas stop (cleanups run last first): the application
+	// goes while a manager still runs its installations' finalizers, so
+	// the namespace can go too.
+	t.Cleanup(func() {
+		_ = c.DeleteAllOf(context.Background(), &convoyv1alpha1.Application{}, client.InNamespace(ns))
+		eventually(t, time.Minute, func() error {
+			its := &convoyv1alpha1.InstallationTargetList{}
+			if err := c.List(context.Background(), its, client.InNamespace(ns)); err != nil || len(its.Items) > 0 {
+				return fmt.Errorf("%d installation targets left (%v)", len(its.Items), err)
+			}
+			return nil
+		})
+	})
 	var leader, standby *replica
 	eventually(t, time.Minute, func() error {
 		switch {
@@ -139,8 +150,9 @@ func TestStandbyTakesOverMidStep(t *testing.T) {
 	if err := c.Get(ctx, client.ObjectKeyFromObject(app), app); err != nil {
 		t.Fatal(err)
 	}
+	before := app.DeepCopy()
 	app.Spec.Template.Values = values(map[string]any{"replicas": 2, "greeting": "v2"})
-	if err := c.Update(ctx, app); err != nil {
+	if err := c.Patch(ctx, app, client.MergeFrom(before)); err != nil {
 		t.Fatal(err)
 	}
 	second := waitRelease(t, c, app, 2)
@@ -203,6 +215,37 @@ func TestStandbyTakesOverMidStep(t *testing.T) {
 			}
 		}
 		return nil
+	})
+}
+
+// freshNamespace creates the isolated namespace, first waiting out one a
+// run that ended badly left terminating, whose installations' finalizers
+// no manager is left to run.
+func freshNamespace(t *testing.T, c client.Client) {
+	t.Helper()
+	ctx := context.Background()
+	eventually(t, 2*time.Minute, func() error {
+		err := c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}})
+		if err == nil {
+			return nil
+		}
+		if !apierrors.IsAlreadyExists(err) {
+			return err
+		}
+		existing := &corev1.Namespace{}
+		if err := c.Get(ctx, client.ObjectKey{Name: ns}, existing); err != nil || existing.DeletionTimestamp.IsZero() {
+			return err // there and not going: use it
+		}
+		its := &convoyv1alpha1.InstallationTargetList{}
+		if err := c.List(ctx, its, client.InNamespace(ns)); err == nil {
+			for i := range its.Items {
+				it := &its.Items[i]
+				patched := it.DeepCopy()
+				patched.Finalizers = nil
+				_ = c.Patch(ctx, patched, client.MergeFrom(it))
+			}
+		}
+		return fmt.Errorf("namespace %s is still terminating", ns)
 	})
 }
 
