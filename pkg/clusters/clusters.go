@@ -6,6 +6,7 @@ package clusters
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -17,7 +18,8 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/runtime"
 	utilnet "k8s.io/apimachinery/pkg/util/net"
-	"k8s.io/client-go/discovery"
+	"k8s.io/apimachinery/pkg/version"
+	"k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -91,21 +93,43 @@ func (s *Store) config(ctx context.Context, name string) (*rest.Config, string, 
 }
 
 // ServerVersion asks the named cluster's API server for its version, with
-// convoy's own credentials for it, within RequestTimeout.
+// convoy's own credentials for it, within ctx and RequestTimeout.
 func (s *Store) ServerVersion(ctx context.Context, name string) (string, error) {
 	cfg, _, err := s.config(ctx, name)
 	if err != nil {
 		return "", err
 	}
-	dc, err := discovery.NewDiscoveryClientForConfig(cfg)
+	rc, err := rest.UnversionedRESTClientFor(withCodecs(cfg))
 	if err != nil {
 		return "", &Error{name, ReasonClusterUnreachable, err}
 	}
-	v, err := dc.ServerVersion()
+	body, err := rc.Get().AbsPath("/version").Do(ctx).Raw()
 	if err != nil {
 		return "", &Error{name, ReasonClusterUnreachable, err}
+	}
+	var v version.Info
+	if err := json.Unmarshal(body, &v); err != nil {
+		return "", &Error{name, ReasonClusterUnreachable, fmt.Errorf("decoding /version: %w", err)}
 	}
 	return v.GitVersion, nil
+}
+
+// withCodecs gives a config the serializers a REST client needs, as the
+// discovery client does.
+func withCodecs(cfg *rest.Config) *rest.Config {
+	cfg = rest.CopyConfig(cfg)
+	cfg.NegotiatedSerializer = scheme.Codecs.WithoutConversion()
+	return cfg
+}
+
+// ReasonOf is why err makes a cluster unusable: the Reason of a cluster
+// Error, else ClusterUnreachable.
+func ReasonOf(err error) Reason {
+	var cerr *Error
+	if errors.As(err, &cerr) {
+		return cerr.Reason
+	}
+	return ReasonClusterUnreachable
 }
 
 // Client returns a client of the named application cluster.

@@ -113,7 +113,7 @@ func (u *user) shares(m *manager, hostname string) dnsprobe.Shares {
 	u.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	owners, err := dnsprobe.Owners(ctx, u.env.ManagementClient(u.t), u.ns, hostname, nil)
+	owners, err := dnsprobe.Owners(ctx, u.env.ManagementClient(u.t), u.ns, hostname)
 	if err != nil {
 		u.t.Fatal(err)
 	}

@@ -12,15 +12,13 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	corev1 "k8s.io/api/core/v1"
-	"k8s.io/client-go/discovery"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/yaml"
 
 	convoyv1alpha1 "github.com/convoy-rollouts/convoy/apis/convoy/v1alpha1"
 	"github.com/convoy-rollouts/convoy/pkg/cli/clierr"
 	"github.com/convoy-rollouts/convoy/pkg/cli/kube"
 	"github.com/convoy-rollouts/convoy/pkg/clusters"
+	"github.com/convoy-rollouts/convoy/pkg/manager"
 )
 
 // probeTimeout bounds the health check of one cluster.
@@ -69,10 +67,11 @@ func (o *listOptions) run(ctx context.Context) error {
 	if err := c.List(ctx, list); err != nil {
 		return fmt.Errorf("listing Clusters: %w", err)
 	}
+	store := &clusters.Store{Management: c, Scheme: manager.Scheme}
 	healths := make([]Health, len(list.Items))
 	var wg sync.WaitGroup
 	for i := range list.Items {
-		wg.Go(func() { healths[i] = probe(ctx, c, &list.Items[i]) })
+		wg.Go(func() { healths[i] = probe(ctx, store, &list.Items[i]) })
 	}
 	wg.Wait()
 	switch o.output {
@@ -88,31 +87,20 @@ func (o *listOptions) run(ctx context.Context) error {
 	return err
 }
 
-// probe asks the cluster's API server for its version with the credentials
-// the manager uses, so a broken Secret shows here as it would in a rollout.
-func probe(ctx context.Context, c client.Reader, cluster *convoyv1alpha1.Cluster) Health {
+// probe asks the cluster's API server for its version with the
+// credentials the manager uses, so a broken Secret shows here as it would
+// in a rollout.
+func probe(ctx context.Context, store *clusters.Store, cluster *convoyv1alpha1.Cluster) Health {
 	h := Health{Name: cluster.Name, Region: cluster.Spec.Region, Capabilities: cluster.Spec.Capabilities,
 		APIServerURL: cluster.Spec.APIServerURL, Unschedulable: cluster.Spec.Scheduling.Unschedulable}
 	ctx, cancel := context.WithTimeout(ctx, probeTimeout)
 	defer cancel()
-	ref := cluster.Spec.CredentialsSecretRef
-	secret := &corev1.Secret{}
-	if err := c.Get(ctx, client.ObjectKey{Namespace: ref.Namespace, Name: ref.Name}, secret); err != nil {
-		h.Error = fmt.Sprintf("credentials Secret %s/%s: %v", ref.Namespace, ref.Name, err)
-		return h
-	}
-	cfg := clusters.RESTConfig(cluster, secret)
-	cfg.Timeout = probeTimeout
-	dc, err := discovery.NewDiscoveryClientForConfig(cfg)
-	if err == nil {
-		var v interface{ String() string }
-		if v, err = dc.ServerVersion(); err == nil {
-			h.Reachable, h.ServerVersion = true, v.String()
-		}
-	}
+	version, err := store.ServerVersion(ctx, cluster.Name)
 	if err != nil {
 		h.Error = err.Error()
+		return h
 	}
+	h.Reachable, h.ServerVersion = true, version
 	return h
 }
 

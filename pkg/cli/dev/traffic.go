@@ -43,7 +43,7 @@ contender's step asks for.`,
 			if traffic == nil || traffic.DNS == nil {
 				return clierr.Usage("application %s/%s has no traffic.dns: convoy does not publish its traffic", namespace, args[0])
 			}
-			owners, err := dnsprobe.Owners(ctx, c, namespace, traffic.DNS.Hostname, nil)
+			owners, err := dnsprobe.Owners(ctx, c, namespace, traffic.DNS.Hostname)
 			if err != nil {
 				return err
 			}

@@ -6,7 +6,6 @@ package capacity
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -169,11 +168,7 @@ func (r *Reconciler) unreachable(ctx context.Context, name string) *verdict {
 }
 
 func unreachable(err error) verdict {
-	var cerr *clusters.Error
-	if errors.As(err, &cerr) {
-		return verdict{reason: string(cerr.Reason), message: err.Error()}
-	}
-	return verdict{reason: string(clusters.ReasonClusterUnreachable), message: err.Error()}
+	return verdict{reason: string(clusters.ReasonOf(err)), message: err.Error()}
 }
 
 // logChanges logs each cluster whose capacity verdict changed, with the

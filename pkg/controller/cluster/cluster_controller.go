@@ -7,7 +7,6 @@ package cluster
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -68,11 +67,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		conditions.Set(&st.Conditions, gen, convoyv1alpha1.ConditionReachable, metav1.ConditionTrue, ReasonReachable, "the API server answers, Kubernetes "+version)
 		conditions.MarkReady(&st.Conditions, gen, ReasonReachable, "reachable with convoy's credentials, Kubernetes "+version)
 	} else {
-		reason := string(clusters.ReasonClusterUnreachable)
-		var cerr *clusters.Error
-		if errors.As(err, &cerr) {
-			reason = string(cerr.Reason)
-		}
+		reason := string(clusters.ReasonOf(err))
 		conditions.Set(&st.Conditions, gen, convoyv1alpha1.ConditionReachable, metav1.ConditionFalse, reason, err.Error())
 		conditions.MarkReconciling(&st.Conditions, gen, reason, err.Error())
 	}

@@ -12,6 +12,7 @@ import (
 
 	convoyv1alpha1 "github.com/convoy-rollouts/convoy/apis/convoy/v1alpha1"
 	"github.com/convoy-rollouts/convoy/pkg/clusters"
+	"github.com/convoy-rollouts/convoy/pkg/dnsrecords"
 )
 
 // Reasons a (cluster, release) has no endpoint.
@@ -91,7 +92,7 @@ func (r *Reconciler) endpointIn(ctx context.Context, cluster string, rel *convoy
 		if addr, err := netip.ParseAddr(ing.IP); err == nil {
 			ep.addresses = append(ep.addresses, addr.String())
 		} else if ing.Hostname != "" && ep.target == "" {
-			ep.target = normalize(ing.Hostname)
+			ep.target = dnsrecords.Normalize(ing.Hostname)
 		}
 	}
 	if len(ep.addresses) > 0 {
@@ -121,9 +122,5 @@ func typeOf(svc *corev1.Service) corev1.ServiceType {
 
 // clusterVerdict is the verdict for a cluster that cannot be read.
 func clusterVerdict(err error) verdict {
-	reason := string(clusters.ReasonClusterUnreachable)
-	if cerr, ok := err.(*clusters.Error); ok {
-		reason = string(cerr.Reason)
-	}
-	return verdict{reason: reason, message: err.Error()}
+	return verdict{reason: string(clusters.ReasonOf(err)), message: err.Error()}
 }

@@ -11,6 +11,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	convoyv1alpha1 "github.com/convoy-rollouts/convoy/apis/convoy/v1alpha1"
+	"github.com/convoy-rollouts/convoy/pkg/dnsrecords"
 )
 
 // server is a live convoy DNS server, known by the Lease it renews.
@@ -38,7 +39,7 @@ func (r *Reconciler) liveServers(ctx context.Context) ([]server, error) {
 		}
 		s := server{name: l.Name}
 		for _, z := range strings.Split(l.Annotations[convoyv1alpha1.AnnotationDNSZones], ",") {
-			if z = normalize(strings.TrimSpace(z)); z != "" {
+			if z = dnsrecords.Normalize(strings.TrimSpace(z)); z != "" {
 				s.zones = append(s.zones, z)
 			}
 		}

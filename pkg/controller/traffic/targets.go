@@ -65,7 +65,7 @@ func (r *Reconciler) load(ctx context.Context, namespace, app string) ([]*hostGr
 			unmanaged = append(unmanaged, t)
 			continue
 		}
-		host := normalize(traffic.DNS.Hostname)
+		host := dnsrecords.Normalize(traffic.DNS.Hostname)
 		i := slices.IndexFunc(groups, func(g *hostGroup) bool { return g.hostname == host })
 		if i < 0 {
 			groups = append(groups, &hostGroup{hostname: host, dns: traffic.DNS})
@@ -84,8 +84,6 @@ func all(groups []*hostGroup) []*target {
 	}
 	return ts
 }
-
-func normalize(hostname string) string { return dnsrecords.Normalize(hostname) }
 
 // setIdentifier names a (cluster, release) record within its hostname.
 func setIdentifier(cluster, release string) string { return cluster + "/" + release }

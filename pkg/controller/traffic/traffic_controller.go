@@ -49,9 +49,11 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	if err != nil {
 		return ctrl.Result{}, err
 	}
-	servers, err := r.liveServers(ctx)
-	if err != nil {
-		return ctrl.Result{}, err
+	var servers []server
+	if len(groups) > 0 {
+		if servers, err = r.liveServers(ctx); err != nil {
+			return ctrl.Result{}, err
+		}
 	}
 	var after time.Duration
 	for _, g := range groups {

@@ -69,18 +69,13 @@ func Measure(ctx context.Context, server, hostname string, n int, owners map[str
 }
 
 // Owners reads which release each address of the hostname's records
-// belongs to, from the application's DNSRecordSet. Addresses no longer in
-// the records keep the owner given in previous (pass nil at first), so
-// answers a resolver cached stay attributed.
-func Owners(ctx context.Context, c client.Reader, namespace, hostname string, previous map[string]string) (map[string]string, error) {
+// belongs to, from the application's DNSRecordSet.
+func Owners(ctx context.Context, c client.Reader, namespace, hostname string) (map[string]string, error) {
 	rs := &convoyv1alpha1.DNSRecordSet{}
 	if err := c.Get(ctx, client.ObjectKey{Namespace: namespace, Name: dnsrecords.Normalize(hostname)}, rs); err != nil {
 		return nil, fmt.Errorf("reading the DNSRecordSet of %s: %w", hostname, err)
 	}
 	owners := map[string]string{}
-	for a, r := range previous {
-		owners[a] = r
-	}
 	for _, rec := range rs.Spec.Records {
 		for _, a := range rec.Addresses {
 			owners[a] = rec.Release
