@@ -32,7 +32,8 @@ func TestUnknownFlagIsUsageError(t *testing.T) {
 }
 
 // dev status on the shared test environment lists every cluster as
-// reachable with ready nodes, and the application clusters as registered.
+// reachable with ready nodes, the application clusters as registered, and
+// their API proxies.
 func TestDevStatusShowsEveryCluster(t *testing.T) {
 	env := testenv.Get(t)
 	code, out, errOut := run("dev", "status", "--name", env.Name, "--dir", env.Dir)
@@ -43,6 +44,9 @@ func TestDevStatusShowsEveryCluster(t *testing.T) {
 		line := lineWith(out, c.Name+" ")
 		if !strings.Contains(line, c.Region) || !strings.Contains(line, "v1.37.2") || !strings.Contains(line, "true") {
 			t.Errorf("cluster %s: status line %q lacks its region, version or registration", c.Name, line)
+		}
+		if proxy := env.APIProxies[c.Name]; proxy == "" || !strings.Contains(out, proxy+" -> ") {
+			t.Errorf("cluster %s: status lacks its API proxy %q:\n%s", c.Name, proxy, out)
 		}
 	}
 	if !strings.Contains(lineWith(out, "management "), "v1.37.2") {

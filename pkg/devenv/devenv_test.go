@@ -14,6 +14,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -192,4 +193,89 @@ func TestUpIsIdempotent(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "convoy dev down") {
 		t.Errorf("Up with other clusters: got %v, want a refusal naming 'convoy dev down'", err)
 	}
+}
+
+// Cutting a cluster's API proxy breaks convoy's path to its API server,
+// established watches included, while the kubeconfig's context still
+// reaches it; the cut ends on RestoreAPI, and by itself after its duration.
+func TestCutAPIBreaksConvoysPathOnly(t *testing.T) {
+	env := testenv.Get(t)
+	ctx := ctxFor(t)
+	// The last cluster: other tests sharing the environment lean on the first.
+	app := env.Clusters[len(env.Clusters)-1]
+	t.Cleanup(func() { _ = env.RestoreAPI(context.Background(), app.Name) })
+
+	cluster := &convoyv1alpha1.Cluster{}
+	if err := env.ManagementClient(t).Get(ctx, client.ObjectKey{Name: app.Name}, cluster); err != nil {
+		t.Fatalf("Cluster %s: %v", app.Name, err)
+	}
+	direct := env.ClusterConfig(t, app.Name)
+	if cluster.Spec.APIServerURL != env.APIProxyURL(app.Name) || cluster.Spec.APIServerURL == direct.Host {
+		t.Fatalf("Cluster %s: apiServerURL %s, want its API proxy %s, not the API server %s",
+			app.Name, cluster.Spec.APIServerURL, env.APIProxyURL(app.Name), direct.Host)
+	}
+	// TLS passes through the proxy untouched, so this also checks that the
+	// API server's certificate is valid for the proxy's address.
+	proxied := rest.CopyConfig(direct)
+	proxied.Host = cluster.Spec.APIServerURL
+	watcher := clientset(t, proxied)
+	proxied.Timeout = 5 * time.Second
+	viaProxy, viaContext := clientset(t, proxied), clientset(t, direct)
+	reachable := func(cs *kubernetes.Clientset) error { _, err := cs.Discovery().ServerVersion(); return err }
+	if err := reachable(viaProxy); err != nil {
+		t.Fatalf("cluster %s through its API proxy, before any cut: %v", app.Name, err)
+	}
+	w, err := watcher.CoreV1().Namespaces().Watch(ctx, metav1.ListOptions{})
+	if err != nil {
+		t.Fatalf("watching namespaces of %s through its API proxy: %v", app.Name, err)
+	}
+	defer w.Stop()
+
+	if err := env.CutAPI(ctx, app.Name, 0); err != nil {
+		t.Fatal(err)
+	}
+	for open := true; open; {
+		select {
+		case _, open = <-w.ResultChan():
+		case <-ctx.Done():
+			t.Fatalf("cluster %s: a watch through the API proxy outlived the cut", app.Name)
+		}
+	}
+	if err := reachable(viaProxy); err == nil {
+		t.Errorf("cluster %s: reached through its API proxy during a cut", app.Name)
+	}
+	if err := reachable(viaContext); err != nil {
+		t.Errorf("cluster %s: context %s cannot reach it during a cut of its proxy: %v", app.Name, env.Context(app.Name), err)
+	}
+	states, err := env.APIProxyStatus(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := states[app.Name]; !s.Cut || s.Until != nil {
+		t.Errorf("status of the API proxy of %s: %+v, want cut until restored", app.Name, s)
+	}
+
+	if err := env.RestoreAPI(ctx, app.Name); err != nil {
+		t.Fatal(err)
+	}
+	testenv.Eventually(t, 30*time.Second, func() error { return reachable(viaProxy) })
+
+	// Nobody restores this one.
+	if err := env.CutAPI(ctx, app.Name, 2*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	testenv.Eventually(t, 30*time.Second, func() error { return reachable(viaProxy) })
+
+	if err := env.CutAPI(ctx, "no-such-cluster", 0); err == nil || !strings.Contains(err.Error(), app.Name) {
+		t.Errorf("cutting an unknown cluster: got %v, want an error naming the environment's clusters", err)
+	}
+}
+
+func clientset(t *testing.T, cfg *rest.Config) *kubernetes.Clientset {
+	t.Helper()
+	cs, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cs
 }

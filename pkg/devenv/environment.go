@@ -44,6 +44,10 @@ type Environment struct {
 	ManagementContext string `json:"managementContext"`
 	// Clusters are the application clusters.
 	Clusters []AppCluster `json:"clusters"`
+	// APIProxies are the loopback addresses (host:port) of each application
+	// cluster's API proxy, by cluster name: convoy's path to its API server,
+	// which CutAPI can cut. Their Cluster objects point there.
+	APIProxies map[string]string `json:"apiProxies,omitempty"`
 }
 
 // Context is the kubeconfig context of the application cluster named name.
@@ -109,7 +113,11 @@ func Up(ctx context.Context, opts Options) (*Environment, error) {
 	if err := os.MkdirAll(opts.Dir, 0o755); err != nil {
 		return nil, err
 	}
-	if old, err := Load(opts.Dir); err == nil && !slices.EqualFunc(old.Clusters, opts.Clusters, sameCluster) {
+	old, err := Load(opts.Dir)
+	if err != nil {
+		old = &Environment{}
+	}
+	if old.Name != "" && !slices.EqualFunc(old.Clusters, opts.Clusters, sameCluster) {
 		return nil, fmt.Errorf("environment %q in %s already has clusters %s; run 'convoy dev down' first to change them to %s",
 			opts.Name, opts.Dir, clusterNames(old.Clusters), clusterNames(opts.Clusters))
 	}
@@ -129,6 +137,9 @@ func Up(ctx context.Context, opts Options) (*Environment, error) {
 	if err := writeKubeconfig(ctx, kwok, env, names); err != nil {
 		return nil, err
 	}
+	if env.APIProxies, err = assignAPIProxies(old.APIProxies, opts.Clusters); err != nil {
+		return nil, err
+	}
 
 	mgmt, _, err := newClient(env.Kubeconfig, env.ManagementContext)
 	if err != nil {
@@ -143,6 +154,8 @@ func Up(ctx context.Context, opts Options) (*Environment, error) {
 	progress("management cluster: CRDs installed, %d nodes", nodesPerCluster)
 
 	for _, app := range opts.Clusters {
+		// Join reads the cluster directly; convoy reaches it through its
+		// API proxy.
 		c, cfg, err := newClient(env.Kubeconfig, env.Context(app.Name))
 		if err != nil {
 			return nil, err
@@ -151,12 +164,13 @@ func Up(ctx context.Context, opts Options) (*Environment, error) {
 			return nil, fmt.Errorf("cluster %s: %w", app.Name, err)
 		}
 		err = clusterjoin.Join(ctx, mgmt, c, clusterjoin.Cluster{
-			Name: app.Name, Region: app.Region, Capabilities: app.Capabilities, APIServerURL: cfg.Host, CAData: cfg.CAData,
+			Name: app.Name, Region: app.Region, Capabilities: app.Capabilities, APIServerURL: env.APIProxyURL(app.Name), CAData: cfg.CAData,
 		})
 		if err != nil {
 			return nil, err
 		}
-		progress("cluster %s (region %s): %d nodes, registered as Cluster %s", app.Name, app.Region, nodesPerCluster, app.Name)
+		progress("cluster %s (region %s): %d nodes, registered as Cluster %s through API proxy %s",
+			app.Name, app.Region, nodesPerCluster, app.Name, env.APIProxies[app.Name])
 	}
 
 	data, _ := json.MarshalIndent(env, "", "  ")
@@ -216,10 +230,14 @@ func writeKubeconfig(ctx context.Context, kwok kwokctl, env *Environment, names 
 }
 
 // Down stops and deletes every cluster of the environment in dir, the load
-// balancer stand-in, and the directory itself.
+// balancer stand-in, the API proxies, and the directory itself.
 func Down(ctx context.Context, opts Options) error {
 	opts.defaults()
-	if err := stopLoadBalancer(filepath.Join(opts.Dir, "loadbalancer.pid")); err != nil {
+	dirOnly := &Environment{Dir: opts.Dir}
+	if err := stopProcess(dirOnly.LoadBalancerPIDFile(), "load balancer stand-in"); err != nil {
+		return err
+	}
+	if err := stopProcess(dirOnly.APIProxyPIDFile(), "API proxies"); err != nil {
 		return err
 	}
 	workDir := filepath.Join(opts.Dir, "kwok")
@@ -249,14 +267,14 @@ func Down(ctx context.Context, opts Options) error {
 	return os.RemoveAll(opts.Dir)
 }
 
-// stopLoadBalancer ends the stand-in's process, if one runs.
-func stopLoadBalancer(pidFile string) error {
+// stopProcess ends the detached process a pid file names, if it runs.
+func stopProcess(pidFile, what string) error {
 	pid, alive := ReadPID(pidFile)
 	if !alive {
 		return nil
 	}
 	if err := syscall.Kill(pid, syscall.SIGTERM); err != nil && !errors.Is(err, syscall.ESRCH) {
-		return fmt.Errorf("stopping load balancer stand-in (pid %d): %w", pid, err)
+		return fmt.Errorf("stopping %s (pid %d): %w", what, pid, err)
 	}
 	return waitExited([]int{pid}, 5*time.Second)
 }

@@ -58,7 +58,7 @@ func Run(m *testing.M) int {
 }
 
 // runOwn starts an environment just for this package, with the load
-// balancer stand-in running in this process.
+// balancer stand-in and the API proxies running in this process.
 func runOwn(m *testing.M) int {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -90,6 +90,16 @@ func runOwn(m *testing.M) int {
 			fmt.Fprintln(os.Stderr, "testenv: load balancer stand-in:", err)
 		}
 	}()
+	// convoy's Cluster objects point at the API proxies.
+	err = env.StartAPIProxies(ctx, io.Discard, func(err error) {
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "testenv: API proxies:", err)
+		}
+	})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "testenv: starting the API proxies:", err)
+		return 1
+	}
 	current = env
 	return m.Run()
 }

@@ -36,7 +36,9 @@ func NewCommand(out, errOut io.Writer) *cobra.Command {
 		Long: `Run convoy's local environment: a management cluster and application clusters,
 each a real control plane (etcd, kube-apiserver, kube-controller-manager,
 kube-scheduler) with kwok standing in for kubelets, plus a stand-in for a
-cloud's load balancer controller that hands out loopback addresses.
+cloud's load balancer controller that hands out loopback addresses, and a
+proxy in front of each application cluster's API server, convoy's path to it,
+which 'convoy dev cut' cuts.
 
 Build the binaries it runs first with 'make tools'.`,
 	}
@@ -44,6 +46,6 @@ Build the binaries it runs first with 'make tools'.`,
 	cmd.PersistentFlags().StringVar(&o.dir, "dir", "", "state directory (default $XDG_CACHE_HOME/convoy/dev/NAME, or $CONVOY_DEV_DIR/NAME)")
 	cmd.PersistentFlags().StringVar(&o.toolsDir, "tools-dir", devenv.DefaultToolsDir(), "where 'make tools' put the binaries")
 	cmd.AddCommand(newUpCommand(o), newDownCommand(o), newStatusCommand(o), newLoadBalancerCommand(o),
-		newTrafficCommand(o), newChartsCommand(o))
+		newTrafficCommand(o), newChartsCommand(o), newAPIProxyCommand(o), newCutCommand(o), newRestoreCommand(o))
 	return cmd
 }

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"syscall"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -33,7 +34,16 @@ func newUpCommand(o *options) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if err := startLoadBalancer(env, o.toolsDir); err != nil {
+			if err := startDetached(env, o.toolsDir, "loadbalancer", env.LoadBalancerPIDFile()); err != nil {
+				return fmt.Errorf("starting the load balancer stand-in: %w", err)
+			}
+			if err := startDetached(env, o.toolsDir, "apiproxy", env.APIProxyPIDFile()); err != nil {
+				return fmt.Errorf("starting the API proxies: %w", err)
+			}
+			// convoy's Cluster objects point at the proxies: report a proxy
+			// that cannot listen here, not as clusters convoy cannot reach.
+			alive := func() bool { _, alive := devenv.ReadPID(env.APIProxyPIDFile()); return alive }
+			if err := env.WaitAPIProxies(cmd.Context(), alive, 30*time.Second); err != nil {
 				return err
 			}
 			printEnvironment(o, env)
@@ -44,28 +54,29 @@ func newUpCommand(o *options) *cobra.Command {
 	return cmd
 }
 
-// startLoadBalancer runs `convoy dev loadbalancer` in the background, in its
-// own session so it outlives this command, unless it already runs.
-func startLoadBalancer(env *devenv.Environment, toolsDir string) error {
-	if _, alive := devenv.ReadPID(env.LoadBalancerPIDFile()); alive {
+// startDetached runs `convoy dev SUBCOMMAND` in the background, in its own
+// session so it outlives this command, logging to SUBCOMMAND.log in the
+// environment's directory, unless the process pidFile names runs.
+func startDetached(env *devenv.Environment, toolsDir, subcommand, pidFile string) error {
+	if _, alive := devenv.ReadPID(pidFile); alive {
 		return nil
 	}
 	self, err := os.Executable()
 	if err != nil {
 		return err
 	}
-	logFile, err := os.OpenFile(filepath.Join(env.Dir, "loadbalancer.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	logFile, err := os.OpenFile(filepath.Join(env.Dir, subcommand+".log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return err
 	}
 	defer logFile.Close()
-	cmd := exec.Command(self, "dev", "loadbalancer", "--name", env.Name, "--dir", env.Dir, "--tools-dir", toolsDir)
+	cmd := exec.Command(self, "dev", subcommand, "--name", env.Name, "--dir", env.Dir, "--tools-dir", toolsDir)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("starting the load balancer stand-in: %w", err)
+		return err
 	}
-	if err := os.WriteFile(env.LoadBalancerPIDFile(), fmt.Appendf(nil, "%d\n", cmd.Process.Pid), 0o644); err != nil {
+	if err := os.WriteFile(pidFile, fmt.Appendf(nil, "%d\n", cmd.Process.Pid), 0o644); err != nil {
 		return err
 	}
 	return cmd.Process.Release()
@@ -73,11 +84,11 @@ func startLoadBalancer(env *devenv.Environment, toolsDir string) error {
 
 func printEnvironment(o *options, env *devenv.Environment) {
 	w := tabwriter.NewWriter(o.out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(w, "CLUSTER\tROLE\tREGION\tCONTEXT\tLOAD BALANCER ADDRESSES")
-	fmt.Fprintf(w, "%s\tmanagement\t-\t%s\t-\n", devenv.ManagementName, env.ManagementContext)
+	fmt.Fprintln(w, "CLUSTER\tROLE\tREGION\tCONTEXT\tLOAD BALANCER ADDRESSES\tCONVOY REACHES IT AT")
+	fmt.Fprintf(w, "%s\tmanagement\t-\t%s\t-\t-\n", devenv.ManagementName, env.ManagementContext)
 	subnets := env.LoadBalancerSubnets()
 	for i, c := range env.Clusters {
-		fmt.Fprintf(w, "%s\tapplication\t%s\t%s\t%s\n", c.Name, c.Region, env.Context(c.Name), subnets[i])
+		fmt.Fprintf(w, "%s\tapplication\t%s\t%s\t%s\t%s\n", c.Name, c.Region, env.Context(c.Name), subnets[i], env.APIProxyURL(c.Name))
 	}
 	w.Flush()
 	fmt.Fprintf(o.out, "\nkubeconfig: %s\n", env.Kubeconfig)
