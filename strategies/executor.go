@@ -2,26 +2,30 @@ package strategies
 
 import (
 	"fmt"
+	"slices"
 
 	convoyv1alpha1 "github.com/convoy-rollouts/convoy/apis/convoy/v1alpha1"
 )
 
-// slot indexes the four targets a step drives, so the executor keeps them
-// in an array instead of a map. Bit 0 is the kind (capacity, traffic) and
-// bit 1 the role (contender, incumbent).
-type slot int8
+// slot indexes the targets a step drives, so the executor keeps them in a
+// slice instead of a map. The first four are the contender's and the
+// incumbent's; the superseded releases' follow, two each. Bit 0 is the
+// kind (capacity, traffic) and, among the first four, bit 1 the role
+// (contender, incumbent).
+type slot int
 
 const (
 	contenderCapacity slot = iota
 	contenderTraffic
 	incumbentCapacity
 	incumbentTraffic
+	mainSlots
 	noSlot slot = -1
 )
 
 var (
-	slotTargets = [4]Target{{Contender, Capacity}, {Contender, Traffic}, {Incumbent, Capacity}, {Incumbent, Traffic}}
-	slotStages  = [4]Stage{StageContenderCapacity, StageContenderTraffic, StageIncumbentCapacity, StageIncumbentTraffic}
+	slotTargets = [mainSlots]Target{{Contender, Capacity}, {Contender, Traffic}, {Incumbent, Capacity}, {Incumbent, Traffic}}
+	slotStages  = [mainSlots]Stage{StageContenderCapacity, StageContenderTraffic, StageIncumbentCapacity, StageIncumbentTraffic}
 )
 
 func slotOf(t Target) slot {
@@ -36,18 +40,28 @@ func slotOf(t Target) slot {
 // capacityOf is the capacity target of target s's release.
 func capacityOf(s slot) slot { return s &^ 1 }
 
-// other is the same kind of target of the other release.
-func other(s slot) slot { return s ^ 2 }
-
 // view is one target as the executor sees it for the step being executed.
 type view struct {
 	inPlay   bool // false for the incumbent's targets of a first release
+	target   Target
+	release  string // a superseded release's name
 	clusters []string
 	values   map[string]int32
 	achieved bool
 	want     int32 // the step's value, the same in every cluster
 	up, down bool  // some cluster is below, above want
 	sum      int64 // total over the clusters: the release's weight in DNS
+}
+
+func (v *view) stage() Stage {
+	switch {
+	case v.target.Role != Superseded:
+		return slotStages[slotOf(v.target)]
+	case v.target.Kind == Traffic:
+		return StageSupersededTraffic
+	default:
+		return StageSupersededCapacity
+	}
 }
 
 // next is the value a move writes into a cluster holding old: a raise
@@ -81,8 +95,8 @@ func Plan(in Input) (Decision, error) {
 	if !in.HasIncumbent {
 		step = int32(len(in.Steps)) - 1 // a first release has nothing to protect
 	}
-	var views [4]view
-	if err := observe(&views, &in, &in.Steps[step]); err != nil {
+	views, err := observe(&in, &in.Steps[step])
+	if err != nil {
 		return Decision{}, err
 	}
 
@@ -95,62 +109,102 @@ func Plan(in Input) (Decision, error) {
 
 	// The leader is the release the step moves towards: its targets
 	// normally only rise (the raise phases settle them) and the other
-	// release's only fall (the lower phases settle them).
+	// release's only fall (the lower phases settle them). Superseded
+	// releases only fall.
 	leader := Contender
 	if d.Backward {
 		leader = Incumbent
 	}
+	var blocked []slot // traffic moves that no write can make yet without outgrowing capacity
 	for _, ph := range phases {
-		for _, role := range [2]Role{leader, otherRole(leader)} {
-			s := slotOf(Target{role, ph.kind})
+		if ph.kind == Capacity && !ph.raise && len(blocked) > 0 {
+			break // capacity falls only under settled traffic
+		}
+		for _, s := range visitOrder(views, ph.kind, ph.raise, leader) {
 			v := &views[s]
-			if !v.inPlay {
-				continue
-			}
-			leads := role == leader
+			leads := v.target.Role == leader
 			var visits, final bool
-			if ph.raise {
+			switch {
+			case v.target.Role == Superseded:
+				visits, final = !ph.raise, true
+			case ph.raise:
 				// The leader's target has its stage here; the other
 				// release's comes only to rise where it is short.
 				visits, final = leads || v.up, leads && !v.down
-			} else {
+			default:
 				// The other release's target has its stage here; the
 				// leader's comes only to fall where it is over. Nothing is
 				// short any more: every target that was passed its raise.
 				visits, final = !leads || v.down, true
 			}
-			if !visits {
+			if !visits || slices.Contains(blocked, s) {
 				continue
 			}
 			if ph.raise && v.up || !ph.raise && v.down {
-				// Traffic moves only onto achieved capacity. The leader's
-				// capacity passed the first phase already, so this waits
-				// only when traffic would move to the other release, which
-				// only irregular starting states ask for.
+				values := v.patch(ph.raise)
 				if ph.kind == Traffic {
-					if wait := unsettledCapacityGaining(&views, s, ph.raise); wait != noSlot {
-						d.WaitingFor = slotStages[wait]
-						return d, nil
+					// Traffic moves only onto achieved capacity that covers
+					// every share it grows (I1). A capacity that falls needs
+					// no check: its release's traffic passed its last phase
+					// before, so it is at the step's weights and achieved.
+					if wait := unsettledCapacityGaining(views, s, ph.raise); wait != noSlot {
+						return waitFor(d, views, wait), nil
+					}
+					if values = coveredMove(views, s, ph.raise); values == nil {
+						blocked = append(blocked, s)
+						continue
 					}
 				}
-				// A capacity that falls needs no check: its release's
-				// traffic passed its last phase before, so it is at the
-				// step's weights and achieved.
-				d.Patch = &Patch{Target: slotTargets[s], Values: v.patch(ph.raise)}
-				d.WaitingFor = slotStages[s]
-				return d, nil
+				d.Patch = &Patch{Target: v.target, Release: v.release, Values: values}
+				return waitFor(d, views, s), nil
 			}
 			if !v.achieved {
-				d.WaitingFor = slotStages[s]
-				return d, nil
+				return waitFor(d, views, s), nil
 			}
-			if final {
-				d.Achieved = append(d.Achieved, slotStages[s])
+			if final && v.target.Role != Superseded {
+				d.Achieved = append(d.Achieved, v.stage())
 			}
 		}
 	}
+	if len(blocked) > 0 {
+		// Nothing else can move and nothing is pending, so waiting would
+		// be forever: both releases must rise while each already holds all
+		// the share its capacity covers. No rollout of a valid strategy gets
+		// here (the steps' weights share one total); weights edited by hand
+		// can. Progress wins, and the decision says I1 is broken.
+		v := &views[blocked[0]]
+		d.Patch = &Patch{Target: v.target, Release: v.release, Values: v.patch(v.up)}
+		d.Uncovered = true
+		return waitFor(d, views, blocked[0]), nil
+	}
 	d.WaitingFor = StageDone
 	return d, nil
+}
+
+// visitOrder is the order in which a phase visits the targets of its
+// kind: going up the leader first, then the other release; going down the
+// superseded releases first (their capacity is the oldest news), then the
+// leader and the other release.
+func visitOrder(views []view, kind Kind, raise bool, leader Role) []slot {
+	order := make([]slot, 0, len(views)/2)
+	if !raise {
+		for s := mainSlots; s < slot(len(views)); s++ {
+			if views[s].target.Kind == kind {
+				order = append(order, s)
+			}
+		}
+	}
+	for _, role := range [2]Role{leader, otherRole(leader)} {
+		if s := slotOf(Target{role, kind}); views[s].inPlay {
+			order = append(order, s)
+		}
+	}
+	return order
+}
+
+func waitFor(d Decision, views []view, s slot) Decision {
+	d.WaitingFor, d.Release = views[s].stage(), views[s].release
+	return d
 }
 
 func otherRole(r Role) Role {
@@ -162,11 +216,36 @@ func otherRole(r Role) Role {
 
 // patch is the full per-cluster spec a move writes.
 func (v *view) patch(raise bool) map[string]int32 {
+	return v.patchTo(v.want, raise)
+}
+
+// patchTo is the per-cluster spec of a move towards x: a raise lifts the
+// clusters under x, a lower brings down those over it.
+func (v *view) patchTo(x int32, raise bool) map[string]int32 {
 	values := make(map[string]int32, len(v.clusters))
 	for _, c := range v.clusters {
-		values[c] = v.next(v.values[c], raise)
+		old := v.values[c]
+		switch {
+		case x == v.want:
+			values[c] = v.next(old, raise)
+		case raise:
+			values[c] = max(old, x)
+		default:
+			values[c] = min(old, x)
+		}
 	}
 	return values
+}
+
+// trafficSlots are the traffic targets in play.
+func trafficSlots(views []view) []slot {
+	var out []slot
+	for s := range views {
+		if views[s].inPlay && views[s].target.Kind == Traffic {
+			out = append(out, slot(s))
+		}
+	}
+	return out
 }
 
 // unsettledCapacityGaining is the capacity target that must be achieved
@@ -175,85 +254,195 @@ func (v *view) patch(raise bool) map[string]int32 {
 // of its endpoints a larger share of all the weight: lowering one release's
 // weight hands its share to every other endpoint. Shares are compared
 // without division: w'/S' > w/S exactly when w'·S > w·S'.
-func unsettledCapacityGaining(views *[4]view, s slot, raise bool) slot {
+func unsettledCapacityGaining(views []view, s slot, raise bool) slot {
 	t := &views[s]
-	o := &views[other(s)]
-	before := t.sum
-	if o.inPlay {
-		before += o.sum
+	var before int64
+	for _, o := range trafficSlots(views) {
+		before += views[o].sum
 	}
 	after := before - t.sum
 	for _, c := range t.clusters {
 		after += int64(t.next(t.values[c], raise))
 	}
-	gains := false
 	for _, c := range t.clusters {
 		old := int64(t.values[c])
 		n := int64(t.next(t.values[c], raise))
 		if n > old || n > 0 && (before == 0 || n*before > old*after) {
-			gains = true
+			if !views[capacityOf(s)].achieved {
+				return capacityOf(s)
+			}
 			break
 		}
 	}
-	if gains && !views[capacityOf(s)].achieved {
-		return capacityOf(s)
-	}
-	// The other release's weights are unchanged: each of its endpoints
+	// The other releases' weights are unchanged: each of their endpoints
 	// gains exactly when the total shrinks.
-	if o.inPlay && o.sum > 0 && after < before && !views[capacityOf(other(s))].achieved {
-		return capacityOf(other(s))
+	if after < before {
+		for _, o := range trafficSlots(views) {
+			if o != s && views[o].sum > 0 && !views[capacityOf(o)].achieved {
+				return capacityOf(o)
+			}
+		}
 	}
 	return noSlot
 }
 
-// observe fills the views for the step, validating the clusters and the
+// coveredMove is the write of traffic target s that goes as far towards
+// the step's weight as capacity allows (I1): after it, no release whose
+// share of the total weight grew holds more of it than the smallest
+// capacity percent among the clusters where it has weight, and the
+// weights are not all zero. That is the whole move in every step whose
+// weights sum to the same total; steps that change the total may need a
+// few partial moves, alternating between the releases. Nil when no write
+// that moves the target at all is covered yet.
+func coveredMove(views []view, s slot, raise bool) map[string]int32 {
+	v := &views[s]
+	if full := v.patch(raise); covered(views, s, full) {
+		return full
+	}
+	// Shares move monotonically with x, so the farthest covered x is
+	// found by bisection between no move (from) and the whole move (want).
+	from := v.want
+	for _, c := range v.clusters {
+		if raise {
+			from = min(from, v.values[c])
+		} else {
+			from = max(from, v.values[c])
+		}
+	}
+	ok, bad := from, v.want
+	for ok-bad > 1 || bad-ok > 1 {
+		mid := ok + (bad-ok)/2
+		if covered(views, s, v.patchTo(mid, raise)) {
+			ok = mid
+		} else {
+			bad = mid
+		}
+	}
+	if ok == from {
+		return nil
+	}
+	return v.patchTo(ok, raise)
+}
+
+// covered reports whether writing values into traffic target s keeps I1:
+// every release whose share of the total weight grows has achieved
+// capacity of at least that share in every cluster where it has weight,
+// and some weight is left.
+func covered(views []view, s slot, values map[string]int32) bool {
+	weightOf := func(o slot) (map[string]int32, int64) {
+		if o != s {
+			return views[o].values, views[o].sum
+		}
+		var sum int64
+		for _, w := range values {
+			sum += int64(w)
+		}
+		return values, sum
+	}
+	var before, after int64
+	for _, o := range trafficSlots(views) {
+		_, sum := weightOf(o)
+		before += views[o].sum
+		after += sum
+	}
+	if before > 0 && after == 0 {
+		return false
+	}
+	// From no weight at all, which only a hand-edited start can give
+	// (rises come before falls), any first weight is every answer: achieved
+	// capacity is all there is to ask for (unsettledCapacityGaining).
+	if before == 0 {
+		return true
+	}
+	for _, o := range trafficSlots(views) {
+		weights, wa := weightOf(o)
+		wb := views[o].sum
+		if wa == 0 || wa*before <= wb*after {
+			continue // its share does not grow
+		}
+		capacity := &views[capacityOf(o)]
+		if !capacity.achieved {
+			return false
+		}
+		for _, c := range views[o].clusters {
+			if weights[c] > 0 && wa*maxPercent > int64(capacity.values[c])*after {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// observe builds the views for the step, validating the clusters and the
 // observed targets on the way (one pass over each target's clusters).
-func observe(views *[4]view, in *Input, step *convoyv1alpha1.StrategyStep) error {
+func observe(in *Input, step *convoyv1alpha1.StrategyStep) ([]view, error) {
 	if err := validateClusters("clusters", in.Clusters); err != nil {
-		return err
+		return nil, err
 	}
 	incumbentClusters := in.Clusters
 	if in.HasIncumbent && len(in.IncumbentClusters) > 0 {
 		if err := validateClusters("incumbentClusters", in.IncumbentClusters); err != nil {
-			return err
+			return nil, err
 		}
 		incumbentClusters = in.IncumbentClusters
 	}
 	if err := validateTargetKeys(in.Targets); err != nil {
-		return err
+		return nil, err
 	}
-	wants := [4]int32{step.Capacity.Contender, step.Traffic.Contender, step.Capacity.Incumbent, step.Traffic.Incumbent}
-	for s := range views {
-		v := &views[s]
-		t := slotTargets[s]
+	views := make([]view, int(mainSlots)+2*len(in.Superseded))
+	wants := [mainSlots]int32{step.Capacity.Contender, step.Traffic.Contender, step.Capacity.Incumbent, step.Traffic.Incumbent}
+	for s, t := range slotTargets {
 		if t.Role == Incumbent && !in.HasIncumbent {
+			views[s].target = t
 			continue
 		}
-		obs := in.Targets[t]
-		*v = view{inPlay: true, clusters: in.Clusters, values: obs.Values, achieved: obs.Achieved, want: wants[s]}
+		clusters := in.Clusters
 		if t.Role == Incumbent {
-			v.clusters = incumbentClusters
+			clusters = incumbentClusters
 		}
-		limit := int32(maxPercent)
-		if t.Kind == Traffic {
-			limit = maxWeight
+		if err := views[s].fill(targetField(t), t, clusters, in.Targets[t], wants[s]); err != nil {
+			return nil, err
 		}
-		found := 0
-		for _, c := range v.clusters {
-			x, ok := v.values[c]
-			if ok {
-				found++
+	}
+	for i, sup := range in.Superseded {
+		field := fmt.Sprintf("superseded[%d]", i)
+		if err := validateClusters(field+".clusters", sup.Clusters); err != nil {
+			return nil, err
+		}
+		for k, obs := range [2]Observed{sup.Capacity, sup.Traffic} {
+			v := &views[int(mainSlots)+2*i+k]
+			t := Target{Superseded, [2]Kind{Capacity, Traffic}[k]}
+			if err := v.fill(fmt.Sprintf("%s.%s", field, t.Kind), t, sup.Clusters, obs, 0); err != nil {
+				return nil, err
 			}
-			if x < 0 || x > limit {
-				return fieldErrorf(fmt.Sprintf("%s.values[%q]", targetField(t), c), "%d is outside 0 to %d", x, limit)
-			}
-			v.up = v.up || x < v.want
-			v.down = v.down || x > v.want
-			v.sum += int64(x)
+			v.release = sup.Name
 		}
-		if found < len(v.values) {
-			return fieldErrorf(targetField(t)+".values", "cluster %q is not one of the release's clusters", unknownCluster(v.values, v.clusters))
+	}
+	return views, nil
+}
+
+// fill makes v the view of one target in play, checking its values.
+func (v *view) fill(field string, t Target, clusters []string, obs Observed, want int32) error {
+	*v = view{inPlay: true, target: t, clusters: clusters, values: obs.Values, achieved: obs.Achieved, want: want}
+	limit := int32(maxPercent)
+	if t.Kind == Traffic {
+		limit = maxWeight
+	}
+	found := 0
+	for _, c := range v.clusters {
+		x, ok := v.values[c]
+		if ok {
+			found++
 		}
+		if x < 0 || x > limit {
+			return fieldErrorf(fmt.Sprintf("%s.values[%q]", field, c), "%d is outside 0 to %d", x, limit)
+		}
+		v.up = v.up || x < v.want
+		v.down = v.down || x > v.want
+		v.sum += int64(x)
+	}
+	if found < len(v.values) {
+		return fieldErrorf(field+".values", "cluster %q is not one of the release's clusters", unknownCluster(v.values, v.clusters))
 	}
 	return nil
 }

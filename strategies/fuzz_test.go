@@ -35,6 +35,7 @@ func fuzzSteps(raw []byte, hasIncumbent bool) []convoyv1alpha1.StrategyStep {
 		return steps
 	}
 	var steps []convoyv1alpha1.StrategyStep
+	var sum int32 // every step's weights add up to the first one's
 	for i := 0; i+4 <= len(raw) && len(steps) < 6; i += 4 {
 		cc, ci := int32(raw[i])%101, int32(raw[i+1])%101
 		tc, ti := int32(raw[i+2])*int32(raw[i+2])/4, int32(raw[i+3])*int32(raw[i+3])/4 // 0..16256, clamped below
@@ -42,17 +43,24 @@ func fuzzSteps(raw []byte, hasIncumbent bool) []convoyv1alpha1.StrategyStep {
 		if tc+ti == 0 {
 			tc = 1
 		}
-		if tc > 0 && cc == 0 {
-			cc = 1
+		if sum == 0 {
+			sum = min(tc+ti, maxStepWeight)
 		}
-		if ti > 0 && ci == 0 {
-			ci = 1
-		}
+		tc = min(tc, sum)
+		ti = sum - tc
+		// I1: each release's capacity covers its share of the traffic.
+		cc, ci = max(cc, coveringPercent(tc, tc+ti)), max(ci, coveringPercent(ti, tc+ti))
 		steps = append(steps, step(fmt.Sprint("s", len(steps)), cc, ci, tc, ti))
 	}
-	if last := &steps[len(steps)-1]; !hasIncumbent && last.Traffic.Contender == 0 {
-		last.Traffic.Contender = 1
-		last.Capacity.Contender = max(last.Capacity.Contender, 1)
+	if last := &steps[len(steps)-1]; !hasIncumbent {
+		// A first release runs the last step alone, with all the traffic.
+		if last.Traffic.Contender == 0 {
+			last.Traffic.Contender, last.Traffic.Incumbent = 1, last.Traffic.Incumbent-1
+			if last.Traffic.Incumbent < 0 {
+				last.Traffic.Incumbent = 0
+			}
+		}
+		last.Capacity.Contender = 100
 	}
 	return steps
 }
@@ -134,8 +142,8 @@ var corruptions = []struct {
 	{"targets[canary capacity]", func(in *Input) { in.Targets[Target{"canary", Capacity}] = Observed{} }},
 	{"steps[last].traffic.contender", func(in *Input) {
 		last := &in.Steps[len(in.Steps)-1]
-		last.Traffic = convoyv1alpha1.TrafficSplit{Incumbent: 100}
-		last.Capacity.Incumbent = max(last.Capacity.Incumbent, 1)
+		last.Traffic = convoyv1alpha1.TrafficSplit{Incumbent: last.Traffic.Contender + last.Traffic.Incumbent}
+		last.Capacity.Incumbent = 100
 		in.HasIncumbent = false
 	}},
 }
@@ -193,6 +201,15 @@ func FuzzPlan(f *testing.F) {
 			w.targetStep = int32(walk[i]) % int32(len(w.steps))
 		}
 	})
+}
+
+// coveringPercent is the smallest capacity percent that covers weight of
+// total (I1).
+func coveringPercent(weight, total int32) int32 {
+	if weight == 0 {
+		return 0
+	}
+	return int32((int64(weight)*100 + int64(total) - 1) / int64(total))
 }
 
 func total(m map[string]int32) (sum int64) {

@@ -12,6 +12,10 @@ const (
 	Contender Role = "contender"
 	// Incumbent is the newest completed release before it.
 	Incumbent Role = "incumbent"
+	// Superseded is any other release that still holds capacity or
+	// traffic: one a newer release superseded before it completed, or an
+	// older one not retired yet. The contender's step drives it to zero.
+	Superseded Role = "superseded"
 )
 
 // Kind is what a target controls.
@@ -46,6 +50,11 @@ const (
 	StageContenderTraffic  Stage = "ContenderTraffic"
 	StageIncumbentTraffic  Stage = "IncumbentTraffic"
 	StageIncumbentCapacity Stage = "IncumbentCapacity"
+	// StageSupersededTraffic and StageSupersededCapacity: a superseded
+	// release (Decision.Release names it) giving up its traffic, then its
+	// capacity.
+	StageSupersededTraffic  Stage = "SupersededTraffic"
+	StageSupersededCapacity Stage = "SupersededCapacity"
 	// StageDone: every stage of the step is achieved.
 	StageDone Stage = "Done"
 )
@@ -85,13 +94,29 @@ type Input struct {
 	// Targets are the observed targets; the incumbent's are ignored
 	// without an incumbent.
 	Targets map[Target]Observed
+	// Superseded are the releases other than the contender and the
+	// incumbent whose targets exist, oldest first. They keep their
+	// capacity and weight until the contender and the incumbent hold the
+	// step's capacity and weight; then their traffic leaves, before any
+	// other release's weight falls, and then their capacity (invariant I3).
+	Superseded []SupersededRelease
+}
+
+// SupersededRelease is a superseded release's targets as observed.
+type SupersededRelease struct {
+	Name     string
+	Clusters []string
+	Capacity Observed
+	Traffic  Observed
 }
 
 // Patch is a target spec to write: Values per cluster, for every cluster
 // of the target's release.
 type Patch struct {
 	Target Target
-	Values map[string]int32
+	// Release names the release for Role Superseded; empty otherwise.
+	Release string
+	Values  map[string]int32
 }
 
 // Decision is what to do next.
@@ -108,6 +133,14 @@ type Decision struct {
 	// Only one target moves at a time, in the stage order, so capacity
 	// always leads traffic up and trails it down.
 	Patch *Patch
-	// Achieved lists the stages of Step already achieved, in order.
+	// Uncovered marks a Patch that gives a release more share of the
+	// traffic than its capacity covers, breaking I1 to keep moving: only
+	// from weights edited by hand, never in a rollout of a valid strategy.
+	Uncovered bool
+	// Release names the superseded release WaitingFor is about, for the
+	// superseded stages; empty otherwise.
+	Release string
+	// Achieved lists the stages of Step already achieved, in order. The
+	// superseded stages are not listed: they belong to no step.
 	Achieved []Stage
 }

@@ -3,6 +3,7 @@ package strategies
 import (
 	"fmt"
 	"math/rand"
+	"strings"
 	"testing"
 
 	convoyv1alpha1 "github.com/convoy-rollouts/convoy/apis/convoy/v1alpha1"
@@ -25,11 +26,12 @@ func TestPresetSharesMoveMonotonically(t *testing.T) {
 			}
 		}
 	}
-	// The limit the package doc warns about: weights that do not keep their
-	// sum (10/10 to 100/300) overshoot, one target being written at a time.
+	// Weights that do not keep their sum (10/10 to 100/300) would have to
+	// rise together, and whichever rose first would outgrow its capacity:
+	// Plan refuses such a strategy.
 	uneven := []convoyv1alpha1.StrategyStep{step("a", 100, 100, 10, 10), step("b", 100, 100, 100, 300)}
-	if err := shareWalk(uneven, 0, 1, 1); err == nil {
-		t.Error("10/10 to 100/300 did not overshoot: the check sees nothing")
+	if err := shareWalk(uneven, 0, 1, 1); err == nil || !strings.Contains(err.Error(), "steps[1].traffic: the weights sum to 400 but steps[0]'s sum to 20") {
+		t.Errorf("10/10 to 100/300: %v, want the uneven totals refused", err)
 	}
 }
 

@@ -102,11 +102,19 @@ func (w *world) tick() {
 
 // bound is how many iterations a step may take: at most two writes per
 // target, and every wait ends after a tick per cluster for installation,
-// for each target's readiness at the start, and for each write.
+// for each target's readiness at the start, and for each write; plus the
+// partial traffic moves that keep I1 when the weights start off the
+// strategy's total (hand-edited, or from another strategy), each a tick
+// per cluster.
 func (w *world) bound() int {
 	n := max(len(w.clusters), len(w.incumbentAt))
-	return 8 + 1 + n*(1+4+8)
+	return 8 + 1 + n*(1+4+8) + partialMoves*(1+n)
 }
+
+// partialMoves bounds the partial traffic moves of one step: each pair
+// grows the total weight by a factor of at least 1.01 (capacity percents
+// are whole numbers), and the total grows at most 10^6-fold.
+const partialMoves = 1400
 
 // runStep calls Plan until the step is done, checking every decision
 // (checkDecision, and that Plan is pure: the same input gives the same

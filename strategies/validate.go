@@ -42,6 +42,15 @@ func validateSteps(in *Input) error {
 		if err := validateStep(i, &in.Steps[i]); err != nil {
 			return err
 		}
+		// Traffic targets are written one at a time: between two steps
+		// whose weights sum alike one release's weight rises while the
+		// other's falls, and no write gives either more share than its step
+		// does. With different sums both may have to rise, and whichever
+		// rises first outgrows its capacity (I1).
+		if total, first := stepTotal(in.Steps[i]), stepTotal(in.Steps[0]); total != first {
+			return fieldErrorf(fmt.Sprintf("steps[%d].traffic", i),
+				"the weights sum to %d but steps[0]'s sum to %d: every step's weights must have the same total (only the ratio counts; percentages are usual)", total, first)
+		}
 	}
 	if in.TargetStep < 0 || in.TargetStep >= n {
 		return fieldErrorf("targetStep", "%d is not a step: the strategy has steps 0 to %d", in.TargetStep, n-1)
@@ -54,8 +63,16 @@ func validateSteps(in *Input) error {
 	if last := in.Steps[n-1]; !in.HasIncumbent && last.Traffic.Contender == 0 {
 		return fieldErrorf(fmt.Sprintf("steps[%d].traffic.contender", n-1),
 			"is 0, but a first release has no incumbent to take the traffic: the last step must give the contender traffic")
+	} else if !in.HasIncumbent && last.Capacity.Contender < maxPercent {
+		// Alone, it takes every answer: only full capacity covers that (I1).
+		return fieldErrorf(fmt.Sprintf("steps[%d].capacity.contender", n-1),
+			"is %d%%, but a first release serves all the traffic alone at the last step: it must be 100%%", last.Capacity.Contender)
 	}
 	return nil
+}
+
+func stepTotal(s convoyv1alpha1.StrategyStep) int64 {
+	return int64(s.Traffic.Contender) + int64(s.Traffic.Incumbent)
 }
 
 func validateStep(i int, s *convoyv1alpha1.StrategyStep) error {
@@ -78,8 +95,23 @@ func validateStep(i int, s *convoyv1alpha1.StrategyStep) error {
 			return fieldErrorf(field(c.name), "is %d but the release's capacity is 0%%: traffic would go to a release with no pods", c.value)
 		}
 	}
-	if s.Traffic.Contender == 0 && s.Traffic.Incumbent == 0 {
+	total := int64(s.Traffic.Contender) + int64(s.Traffic.Incumbent)
+	if total == 0 {
 		return fieldErrorf(field("traffic"), "contender and incumbent weights are both 0: DNS would have no endpoint")
+	}
+	// I1: a release's share of the step's traffic never exceeds its
+	// capacity percent.
+	for _, c := range [...]struct {
+		name             string
+		weight, capacity int32
+	}{
+		{"traffic.contender", s.Traffic.Contender, s.Capacity.Contender},
+		{"traffic.incumbent", s.Traffic.Incumbent, s.Capacity.Incumbent},
+	} {
+		if int64(c.weight)*maxPercent > int64(c.capacity)*total {
+			return fieldErrorf(field(c.name), "%d of %d is %.1f%% of the traffic, more than the release's capacity of %d%%: capacity must cover traffic",
+				c.weight, total, float64(c.weight)*100/float64(total), c.capacity)
+		}
 	}
 	return nil
 }

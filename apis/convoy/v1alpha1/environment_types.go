@@ -169,11 +169,16 @@ type Strategy struct {
 	// +kubebuilder:validation:MinItems=1
 	// +kubebuilder:validation:MaxItems=20
 	// +kubebuilder:validation:XValidation:rule="self.all(s, self.exists_one(t, t.name == s.name))",message="step names must be unique"
+	// +kubebuilder:validation:XValidation:rule="self.all(s, s.traffic.contender + s.traffic.incumbent == self[0].traffic.contender + self[0].traffic.incumbent)",message="every step's traffic weights must have the same total (only the ratio counts): with different totals, moving between steps outgrows capacity"
 	Steps []StrategyStep `json:"steps,omitempty"`
 }
 
 // StrategyStep is one stop of a rollout: how much capacity each release runs
-// and how traffic is split between them.
+// and how traffic is split between them. A release's share of the step's
+// traffic may not exceed its capacity percent (invariant I1: capacity covers
+// traffic).
+// +kubebuilder:validation:XValidation:rule="self.traffic.contender * 100 <= self.capacity.contender * (self.traffic.contender + self.traffic.incumbent)",message="the contender's share of the traffic exceeds its capacity percent: capacity must cover traffic",fieldPath=".traffic.contender"
+// +kubebuilder:validation:XValidation:rule="self.traffic.incumbent * 100 <= self.capacity.incumbent * (self.traffic.contender + self.traffic.incumbent)",message="the incumbent's share of the traffic exceeds its capacity percent: capacity must cover traffic",fieldPath=".traffic.incumbent"
 type StrategyStep struct {
 	// Name of the step, such as "canary".
 	// +kubebuilder:validation:MinLength=1

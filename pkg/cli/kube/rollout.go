@@ -1,7 +1,6 @@
 package kube
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -10,6 +9,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	convoyv1alpha1 "github.com/convoy-rollouts/convoy/apis/convoy/v1alpha1"
+	"github.com/convoy-rollouts/convoy/pkg/roles"
 )
 
 // Rollout is an Application's rollout as read at one moment.
@@ -80,7 +80,7 @@ func LoadRollout(ctx context.Context, c client.Reader, namespace, name string) (
 		}
 		r.Releases = append(r.Releases, rel)
 	}
-	slices.SortFunc(r.Releases, func(a, b *Release) int { return cmp.Compare(a.ReleaseGeneration(), b.ReleaseGeneration()) })
+	slices.SortFunc(r.Releases, func(a, b *Release) int { return roles.Compare(a.Release, b.Release) })
 	for _, rel := range r.Releases {
 		switch rel.Name {
 		case app.Status.Contender:

@@ -114,6 +114,12 @@ func TestLintRejectsInvalidApplications(t *testing.T) {
 		{"duplicate step names", set("staging", "spec", "template", "strategy", "steps", 2, "name"), steps, "step names must be unique"},
 		{"both traffic weights zero", set(map[string]any{}, "spec", "template", "strategy", "steps", 1, "traffic"),
 			steps + "[1].traffic", "Invalid value: contender and incumbent traffic weights must not both be zero"},
+		{"traffic share above the capacity (I1)", set(int64(40), "spec", "template", "strategy", "steps", 1, "capacity", "contender"),
+			steps + "[1].traffic.contender", "the contender's share of the traffic exceeds its capacity percent"},
+		{"incumbent share above its capacity (I1)", set(int64(10), "spec", "template", "strategy", "steps", 0, "capacity", "incumbent"),
+			steps + "[0].traffic.incumbent", "the incumbent's share of the traffic exceeds its capacity percent"},
+		{"steps with different traffic totals", set(map[string]any{"contender": int64(100), "incumbent": int64(100)}, "spec", "template", "strategy", "steps", 1, "traffic"),
+			steps, "every step's traffic weights must have the same total"},
 		{"no source", set(map[string]any{}, "spec", "template", "source"), source, "exactly one of chart or kustomize must be set"},
 		{"both chart and kustomize", set(map[string]any{"repoURL": "https://github.com/example/deploy.git"}, "spec", "template", "source", "kustomize"),
 			source, "exactly one of chart or kustomize must be set"},
@@ -166,7 +172,8 @@ func TestLintListsEveryProblem(t *testing.T) {
 	set("EU-West", "spec", "template", "clusterRequirements", "regions", 0, "name")(obj)
 	set(map[string]any{}, "spec", "template", "strategy", "steps", 1, "traffic")(obj)
 	r := run(t, "", "lint", "--no-render", "-f", writeYAML(t, obj))
-	wantError(t, r.err, "is invalid (3 problems)",
+	wantError(t, r.err, "is invalid (4 problems)",
+		"\n  spec.template.strategy.steps: Invalid value: every step's traffic weights must have the same total",
 		"\n  spec.template.strategy.steps[1].capacity.contender: Invalid value: 101: spec.template.strategy.steps[1].capacity.contender in body should be less than or equal to 100",
 		"\n  spec.template.clusterRequirements.regions[0].name: Invalid value: \"EU-West\": ",
 		"\n  spec.template.strategy.steps[1].traffic: Invalid value: contender and incumbent traffic weights must not both be zero")

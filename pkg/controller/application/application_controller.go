@@ -22,6 +22,7 @@ import (
 	convoyv1alpha1 "github.com/convoy-rollouts/convoy/apis/convoy/v1alpha1"
 	"github.com/convoy-rollouts/convoy/pkg/conditions"
 	"github.com/convoy-rollouts/convoy/pkg/render"
+	"github.com/convoy-rollouts/convoy/pkg/roles"
 )
 
 // Resolver pins a source's version (see render.Renderer).
@@ -86,7 +87,7 @@ func (r *Reconciler) syncContender(ctx context.Context, app *convoyv1alpha1.Appl
 		conditions.MarkStalled(&app.Status.Conditions, gen, "InvalidTemplate", err.Error())
 		return ctrl.Result{}, nil
 	}
-	contender, _ := roles(*releases)
+	contender := roles.Of(*releases).Contender
 	if contender != nil && contender.Labels[convoyv1alpha1.LabelTemplateHash] == hash {
 		conditions.Set(&app.Status.Conditions, gen, convoyv1alpha1.ConditionBlocked, metav1.ConditionFalse, "NotBlocked", "")
 		return ctrl.Result{}, nil

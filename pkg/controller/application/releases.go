@@ -1,17 +1,15 @@
 package application
 
 import (
-	"cmp"
 	"encoding/json"
 	"fmt"
 	"hash/fnv"
-	"slices"
 	"strconv"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	convoyv1alpha1 "github.com/convoy-rollouts/convoy/apis/convoy/v1alpha1"
-	"github.com/convoy-rollouts/convoy/pkg/conditions"
+	"github.com/convoy-rollouts/convoy/pkg/roles"
 )
 
 // maxAppNameInReleaseName keeps "<app>-<hash>-<iteration>" within Helm's
@@ -59,32 +57,6 @@ func iteration(r *convoyv1alpha1.Release) int {
 	return i
 }
 
-// sortByGeneration orders releases oldest first.
-func sortByGeneration(rels []*convoyv1alpha1.Release) {
-	slices.SortStableFunc(rels, func(a, b *convoyv1alpha1.Release) int {
-		return cmp.Or(cmp.Compare(generation(a), generation(b)), a.CreationTimestamp.Compare(b.CreationTimestamp.Time))
-	})
-}
-
-func isComplete(r *convoyv1alpha1.Release) bool {
-	return conditions.IsTrue(r.Status.Conditions, convoyv1alpha1.ConditionComplete)
-}
-
-// roles picks the contender (the newest release) and the incumbent (the
-// newest completed release before it) from releases sorted oldest first.
-func roles(rels []*convoyv1alpha1.Release) (contender, incumbent *convoyv1alpha1.Release) {
-	if len(rels) == 0 {
-		return nil, nil
-	}
-	contender = rels[len(rels)-1]
-	for i := len(rels) - 2; i >= 0; i-- {
-		if isComplete(rels[i]) {
-			return contender, rels[i]
-		}
-	}
-	return contender, nil
-}
-
 // nextIteration is one more than the highest iteration of a release with
 // the same template hash, so re-applying an old template makes a new release
 // of it (a rollback) with a distinct name.
@@ -107,7 +79,7 @@ func expired(rels []*convoyv1alpha1.Release, contender, incumbent *convoyv1alpha
 	for _, r := range rels {
 		switch {
 		case r == contender || r == incumbent:
-		case isComplete(r):
+		case roles.IsComplete(r):
 			completed = append(completed, r)
 		case incumbent != nil && generation(r) < generation(incumbent):
 			out = append(out, r)
@@ -116,7 +88,7 @@ func expired(rels []*convoyv1alpha1.Release, contender, incumbent *convoyv1alpha
 	if extra := len(completed) - limit; extra > 0 {
 		out = append(out, completed[:extra]...)
 	}
-	sortByGeneration(out)
+	roles.Sort(out)
 	return out
 }
 

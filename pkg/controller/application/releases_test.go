@@ -9,6 +9,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	convoyv1alpha1 "github.com/convoy-rollouts/convoy/apis/convoy/v1alpha1"
+	"github.com/convoy-rollouts/convoy/pkg/roles"
 )
 
 func rel(name string, gen int, complete bool) *convoyv1alpha1.Release {
@@ -53,7 +54,8 @@ func TestRolesAndExpiry(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			contender, incumbent := roles(tt.rels)
+			rr := roles.Of(tt.rels)
+			contender, incumbent := rr.Contender, rr.Incumbent
 			if got := nameOf(contender); got != tt.contender {
 				t.Errorf("contender %q, want %q", got, tt.contender)
 			}

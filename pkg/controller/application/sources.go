@@ -10,6 +10,7 @@ import (
 
 	convoyv1alpha1 "github.com/convoy-rollouts/convoy/apis/convoy/v1alpha1"
 	"github.com/convoy-rollouts/convoy/pkg/render"
+	"github.com/convoy-rollouts/convoy/pkg/roles"
 	"github.com/convoy-rollouts/convoy/pkg/rolloutblock"
 	"github.com/convoy-rollouts/convoy/strategies"
 )
@@ -45,7 +46,7 @@ func (r *Reconciler) releasesOf(ctx context.Context, app *convoyv1alpha1.Applica
 			rels = append(rels, rel)
 		}
 	}
-	sortByGeneration(rels)
+	roles.Sort(rels)
 	return rels, nil
 }
 
@@ -67,7 +68,8 @@ func (r *Reconciler) activeBlocks(ctx context.Context, app *convoyv1alpha1.Appli
 
 // pruneHistory deletes the Releases history no longer needs, oldest first.
 func (r *Reconciler) pruneHistory(ctx context.Context, app *convoyv1alpha1.Application, releases []*convoyv1alpha1.Release) error {
-	contender, incumbent := roles(releases)
+	rr := roles.Of(releases)
+	contender, incumbent := rr.Contender, rr.Incumbent
 	limit := 20
 	if app.Spec.RevisionHistoryLimit != nil {
 		limit = int(*app.Spec.RevisionHistoryLimit)

@@ -8,13 +8,15 @@ import (
 
 	convoyv1alpha1 "github.com/convoy-rollouts/convoy/apis/convoy/v1alpha1"
 	"github.com/convoy-rollouts/convoy/pkg/conditions"
+	"github.com/convoy-rollouts/convoy/pkg/roles"
 )
 
 // summarize computes the Application's status from its Releases and the
 // conditions this reconcile set (Blocked, Stalled).
 func summarize(app *convoyv1alpha1.Application, releases []*convoyv1alpha1.Release) {
 	st, gen := &app.Status, app.Generation
-	contender, incumbent := roles(releases)
+	rr := roles.Of(releases)
+	contender, incumbent := rr.Contender, rr.Incumbent
 	st.History = st.History[:0]
 	for _, r := range releases {
 		st.History = append(st.History, r.Name)
@@ -29,7 +31,7 @@ func summarize(app *convoyv1alpha1.Application, releases []*convoyv1alpha1.Relea
 	}
 	st.ObservedGeneration = gen
 
-	rollingOut := contender != nil && !isComplete(contender)
+	rollingOut := contender != nil && !roles.IsComplete(contender)
 	switch {
 	case rollingOut && incumbent != nil:
 		conditions.Set(&st.Conditions, gen, convoyv1alpha1.ConditionRollingOut, metav1.ConditionTrue, "Transitioning",
@@ -54,7 +56,7 @@ func summarize(app *convoyv1alpha1.Application, releases []*convoyv1alpha1.Relea
 	case conditions.IsTrue(contender.Status.Conditions, convoyv1alpha1.ConditionAborted):
 		st.Phase = convoyv1alpha1.PhaseAborted
 		conditions.MarkReconciling(&st.Conditions, gen, "Aborted", fmt.Sprintf("release %s was aborted", contender.Name))
-	case isComplete(contender):
+	case roles.IsComplete(contender):
 		st.Phase = convoyv1alpha1.PhaseComplete
 		conditions.MarkReady(&st.Conditions, gen, "ReleaseComplete", fmt.Sprintf("release %s is complete", contender.Name))
 	case contender.Status.WaitingFor == convoyv1alpha1.WaitingForCommand:

@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
@@ -59,6 +60,10 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	case err == nil:
 		err = r.drive(ctx, rel)
 	}
+	var requeue time.Duration
+	if errors.Is(err, errRequeue) {
+		requeue, err = 5*time.Second, nil
+	}
 	var strategyErr *strategyError
 	if errors.As(err, &strategyErr) {
 		conditions.MarkStalled(&rel.Status.Conditions, rel.Generation, "InvalidStrategy", strategyErr.Error())
@@ -77,7 +82,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		}
 		r.notify(ctx, before, rel)
 	}
-	return ctrl.Result{}, err
+	return ctrl.Result{RequeueAfter: requeue}, err
 }
 
 func (r *Reconciler) notScheduled(rel *convoyv1alpha1.Release, reason, message string) {

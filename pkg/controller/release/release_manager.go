@@ -14,6 +14,7 @@ import (
 	convoyv1alpha1 "github.com/convoy-rollouts/convoy/apis/convoy/v1alpha1"
 	"github.com/convoy-rollouts/convoy/pkg/conditions"
 	"github.com/convoy-rollouts/convoy/pkg/logging"
+	"github.com/convoy-rollouts/convoy/pkg/roles"
 )
 
 // SetupWithManager registers the reconciler: it runs on Releases, on their
@@ -36,8 +37,8 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 }
 
 // ownerAndHead maps a capacity or traffic target to its Release and to the
-// newest Release of the same Application, which drives it when it belongs
-// to the incumbent.
+// contender of the same Application, whose strategy drives it when it
+// belongs to the incumbent or a superseded release.
 func (r *Reconciler) ownerAndHead(ctx context.Context, target client.Object) []reconcile.Request {
 	reqs := []reconcile.Request{{NamespacedName: client.ObjectKey{Namespace: target.GetNamespace(), Name: target.GetName()}}}
 	list := &convoyv1alpha1.ReleaseList{}
@@ -45,13 +46,12 @@ func (r *Reconciler) ownerAndHead(ctx context.Context, target client.Object) []r
 	if err := r.List(ctx, list, client.InNamespace(target.GetNamespace()), client.MatchingLabels{convoyv1alpha1.LabelApplication: app}); err != nil || len(list.Items) == 0 {
 		return reqs
 	}
-	head := &list.Items[0]
+	rels := make([]*convoyv1alpha1.Release, 0, len(list.Items))
 	for i := range list.Items {
-		if list.Items[i].ReleaseGeneration() > head.ReleaseGeneration() {
-			head = &list.Items[i]
-		}
+		rels = append(rels, &list.Items[i])
 	}
-	if head.Name != target.GetName() {
+	roles.Sort(rels)
+	if head := roles.Of(rels).Contender; head.Name != target.GetName() {
 		reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(head)})
 	}
 	return reqs

@@ -30,7 +30,10 @@ func (r *Reconciler) schedule(ctx context.Context, rel *convoyv1alpha1.Release) 
 			return render.Errorf("WrongOwner", "InstallationTarget %s exists but belongs to another object", it.Name)
 		}
 		markScheduled(rel, it.Spec.Clusters)
-		return nil
+		// A target lost since (deleted by hand, or never created because
+		// the manager died half-way) is re-created on every reconcile, at
+		// zero: the strategy raises it again (I4).
+		return r.createMissingTargets(ctx, rel, it.Spec.Clusters, false)
 	}
 	if !apierrors.IsNotFound(err) {
 		return err
@@ -40,20 +43,60 @@ func (r *Reconciler) schedule(ctx context.Context, rel *convoyv1alpha1.Release) 
 	if err != nil {
 		return err
 	}
-	replicas, err := r.totalReplicas(ctx, rel)
-	if err != nil {
+	if err := r.createMissingTargets(ctx, rel, clusters, true); err != nil {
 		return err
 	}
-	for _, target := range targetsFor(rel, clusters, replicas) {
+	r.Recorder.Eventf(rel, nil, corev1.EventTypeNormal, "ClustersSelected", "Schedule", "scheduled on %s", strings.Join(clusters, ", "))
+	markScheduled(rel, clusters)
+	return nil
+}
+
+// createMissingTargets creates those of the release's three targets that do
+// not exist (all of them when scheduling), rendering the source only when
+// a CapacityTarget has to be made.
+func (r *Reconciler) createMissingTargets(ctx context.Context, rel *convoyv1alpha1.Release, clusters []string, all bool) error {
+	var missing []client.Object
+	needReplicas := false
+	for _, target := range targetsFor(rel, clusters, 0) {
+		if !all {
+			err := r.Get(ctx, client.ObjectKeyFromObject(target), target.DeepCopyObject().(client.Object))
+			if err == nil {
+				continue
+			}
+			if !apierrors.IsNotFound(err) {
+				return err
+			}
+		}
+		_, isCapacity := target.(*convoyv1alpha1.CapacityTarget)
+		needReplicas = needReplicas || isCapacity
+		missing = append(missing, target)
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	replicas := int32(0)
+	if needReplicas {
+		var err error
+		if replicas, err = r.totalReplicas(ctx, rel); err != nil {
+			return err
+		}
+	}
+	for _, target := range missing {
+		if ct, ok := target.(*convoyv1alpha1.CapacityTarget); ok {
+			for i := range ct.Spec.Clusters {
+				ct.Spec.Clusters[i].TotalReplicaCount = replicas
+			}
+		}
 		if err := controllerutil.SetControllerReference(rel, target, r.Scheme()); err != nil {
 			return err
 		}
 		if err := r.Create(ctx, target); err != nil && !apierrors.IsAlreadyExists(err) {
 			return fmt.Errorf("creating %T %s: %w", target, target.GetName(), err)
 		}
+		if !all {
+			r.Recorder.Eventf(rel, target, corev1.EventTypeWarning, ReasonTargetMissing, "Schedule", "re-created the missing %T %s", target, target.GetName())
+		}
 	}
-	r.Recorder.Eventf(rel, nil, corev1.EventTypeNormal, "ClustersSelected", "Schedule", "scheduled on %s", strings.Join(clusters, ", "))
-	markScheduled(rel, clusters)
 	return nil
 }
 

@@ -2,9 +2,11 @@ package release
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 
+	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -12,6 +14,7 @@ import (
 
 	convoyv1alpha1 "github.com/convoy-rollouts/convoy/apis/convoy/v1alpha1"
 	"github.com/convoy-rollouts/convoy/pkg/conditions"
+	"github.com/convoy-rollouts/convoy/pkg/roles"
 	"github.com/convoy-rollouts/convoy/strategies"
 )
 
@@ -55,14 +58,16 @@ func observeTraffic(tt *convoyv1alpha1.TrafficTarget) strategies.Observed {
 	return strategies.Observed{Values: values, Achieved: current(tt, tt.Status.ObservedGeneration, tt.Status.Conditions)}
 }
 
-// executeStrategy moves the head Release (the contender) and its incumbent
-// towards the contender's target step, one target at a time in the safe
-// order strategies.Plan decides, and records what was achieved.
-func (r *Reconciler) executeStrategy(ctx context.Context, rel *convoyv1alpha1.Release, incumbent *convoyv1alpha1.Release) error {
+// executeStrategy moves the contender (rel) and, through it, its
+// incumbent and the superseded releases towards the contender's target
+// step, one target at a time in the safe order strategies.Plan decides,
+// and records what was achieved.
+func (r *Reconciler) executeStrategy(ctx context.Context, rel *convoyv1alpha1.Release, rr roles.Roles) error {
 	own, err := r.targetsOf(ctx, rel)
 	if apierrors.IsNotFound(err) {
-		// Targets created a moment ago are not in the cache yet; their
-		// arrival there triggers the next reconcile.
+		// schedule re-creates a missing target on every reconcile; its
+		// arrival in the cache triggers the next one.
+		conditions.MarkReconciling(&rel.Status.Conditions, rel.Generation, ReasonTargetMissing, fmt.Sprintf("waiting for this release's targets: %v", err))
 		return nil
 	}
 	if err != nil {
@@ -91,16 +96,30 @@ func (r *Reconciler) executeStrategy(ctx context.Context, rel *convoyv1alpha1.Re
 		},
 	}
 	var theirs *targets
-	if incumbent != nil {
-		if theirs, err = r.targetsOf(ctx, incumbent); err != nil && !apierrors.IsNotFound(err) {
+	if rr.Incumbent != nil {
+		// A missing incumbent target is never read as "no incumbent": that
+		// would send the contender straight to the last step (I4). The
+		// incumbent's own reconcile re-creates it.
+		if theirs, err = r.targetsOf(ctx, rr.Incumbent); apierrors.IsNotFound(err) {
+			conditions.MarkReconciling(&rel.Status.Conditions, rel.Generation, ReasonIncumbentTargetMissing,
+				fmt.Sprintf("the incumbent %s lacks a target (%v): nothing moves until it is re-created", rr.Incumbent.Name, err))
+			return errRequeue
+		} else if err != nil {
 			return err
 		}
-	}
-	if theirs != nil {
 		in.HasIncumbent = true
 		in.IncumbentClusters = theirs.installation.Spec.Clusters
 		in.Targets[strategies.Target{Role: strategies.Incumbent, Kind: strategies.Capacity}] = observeCapacity(theirs.capacity)
 		in.Targets[strategies.Target{Role: strategies.Incumbent, Kind: strategies.Traffic}] = observeTraffic(theirs.traffic)
+	}
+	superseded, err := r.supersededTargets(ctx, rr.Superseded)
+	if err != nil {
+		return err
+	}
+	for _, s := range rr.Superseded {
+		if sup, ok := superseded[s.Name]; ok {
+			in.Superseded = append(in.Superseded, sup.observed)
+		}
 	}
 	decision, err := strategies.Plan(in)
 	if err != nil {
@@ -108,17 +127,78 @@ func (r *Reconciler) executeStrategy(ctx context.Context, rel *convoyv1alpha1.Re
 	}
 	if decision.Patch != nil {
 		mine := own
-		if decision.Patch.Target.Role == strategies.Incumbent {
+		switch decision.Patch.Target.Role {
+		case strategies.Incumbent:
 			mine = theirs
+		case strategies.Superseded:
+			mine = superseded[decision.Patch.Release].targets
 		}
 		if err := r.patchTarget(ctx, mine, decision.Patch); err != nil {
 			return err
 		}
+		if decision.Uncovered {
+			r.Recorder.Eventf(rel, nil, corev1.EventTypeWarning, "TrafficOutgrowsCapacity", "Strategy",
+				"the %s %s weights were edited off the strategy's total: moving them anyway, with more share than capacity covers", decision.Patch.Target.Role, decision.Patch.Target.Kind)
+		}
 	}
-	r.recordProgress(rel, decision, len(in.Clusters), waitDetail(decision.WaitingFor, own, theirs))
+	var waitedOn *targets
+	if decision.Release != "" {
+		waitedOn = superseded[decision.Release].targets
+	}
+	r.recordProgress(rel, decision, len(in.Clusters), waitDetail(decision.WaitingFor, own, theirs, waitedOn))
 	r.recordAbort(rel, decision, theirs != nil)
 	return nil
 }
+
+// supersededRelease is a superseded release's targets, read and observed.
+type supersededRelease struct {
+	targets  *targets
+	observed strategies.SupersededRelease
+}
+
+// supersededTargets reads the targets of the superseded releases that
+// still hold capacity or traffic, or whose traffic is not settled yet, by
+// name. A release without all its targets holds nothing the strategy can
+// move (its own reconcile re-creates what is missing).
+func (r *Reconciler) supersededTargets(ctx context.Context, rels []*convoyv1alpha1.Release) (map[string]*supersededRelease, error) {
+	out := map[string]*supersededRelease{}
+	for _, s := range rels {
+		t, err := r.targetsOf(ctx, s)
+		if apierrors.IsNotFound(err) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		capacity, traffic := observeCapacity(t.capacity), observeTraffic(t.traffic)
+		if allZero(capacity.Values) && allZero(traffic.Values) && traffic.Achieved {
+			continue // retired already
+		}
+		out[s.Name] = &supersededRelease{targets: t, observed: strategies.SupersededRelease{
+			Name: s.Name, Clusters: t.installation.Spec.Clusters, Capacity: capacity, Traffic: traffic,
+		}}
+	}
+	return out, nil
+}
+
+func allZero(values map[string]int32) bool {
+	for _, v := range values {
+		if v != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// Reasons of a Release that waits for its targets.
+const (
+	ReasonTargetMissing          = "TargetMissing"
+	ReasonIncumbentTargetMissing = "IncumbentTargetMissing"
+)
+
+// errRequeue asks for another reconcile soon, for a wait that no watch
+// event may end.
+var errRequeue = errors.New("requeue")
 
 // abortedSteps are the steps an aborted release executes: its step 0 with
 // everything given back to the incumbent, so a contender whose pods never
@@ -127,7 +207,8 @@ func (r *Reconciler) executeStrategy(ctx context.Context, rel *convoyv1alpha1.Re
 func abortedSteps(steps []convoyv1alpha1.StrategyStep) []convoyv1alpha1.StrategyStep {
 	aborted := slices.Clone(steps)
 	aborted[0].Capacity = convoyv1alpha1.CapacitySplit{Contender: 0, Incumbent: 100}
-	aborted[0].Traffic = convoyv1alpha1.TrafficSplit{Contender: 0, Incumbent: 100}
+	// The same total as every step's, so no move outgrows capacity (I1).
+	aborted[0].Traffic = convoyv1alpha1.TrafficSplit{Contender: 0, Incumbent: steps[0].Traffic.Contender + steps[0].Traffic.Incumbent}
 	return aborted
 }
 
@@ -161,7 +242,7 @@ func (r *Reconciler) recordAbort(rel *convoyv1alpha1.Release, d strategies.Decis
 
 // waitDetail is what the target a step waits for says about itself: which
 // clusters are not there yet, and why.
-func waitDetail(stage strategies.Stage, own, theirs *targets) string {
+func waitDetail(stage strategies.Stage, own, theirs, superseded *targets) string {
 	var conds []metav1.Condition
 	switch {
 	case stage == strategies.StageInstallation:
@@ -170,6 +251,10 @@ func waitDetail(stage strategies.Stage, own, theirs *targets) string {
 		conds = own.capacity.Status.Conditions
 	case stage == strategies.StageContenderTraffic:
 		conds = own.traffic.Status.Conditions
+	case superseded != nil && stage == strategies.StageSupersededCapacity:
+		conds = superseded.capacity.Status.Conditions
+	case superseded != nil && stage == strategies.StageSupersededTraffic:
+		conds = superseded.traffic.Status.Conditions
 	case theirs == nil:
 	case stage == strategies.StageIncumbentCapacity:
 		conds = theirs.capacity.Status.Conditions
@@ -237,6 +322,9 @@ func (r *Reconciler) recordProgress(rel *convoyv1alpha1.Release, d strategies.De
 	if d.WaitingFor != strategies.StageDone {
 		rel.Status.WaitingFor = waitingFor(d.WaitingFor)
 		msg := fmt.Sprintf("step %d (%s): waiting for %s", d.Step, step.Name, stageText(d.WaitingFor))
+		if d.Release != "" {
+			msg += " " + d.Release
+		}
 		if detail != "" {
 			msg += ": " + detail
 		}
@@ -260,7 +348,7 @@ func waitingFor(s strategies.Stage) convoyv1alpha1.WaitingFor {
 	switch s {
 	case strategies.StageInstallation:
 		return convoyv1alpha1.WaitingForInstallation
-	case strategies.StageContenderCapacity, strategies.StageIncumbentCapacity:
+	case strategies.StageContenderCapacity, strategies.StageIncumbentCapacity, strategies.StageSupersededCapacity:
 		return convoyv1alpha1.WaitingForCapacity
 	default:
 		return convoyv1alpha1.WaitingForTraffic
@@ -269,11 +357,13 @@ func waitingFor(s strategies.Stage) convoyv1alpha1.WaitingFor {
 
 func stageText(s strategies.Stage) string {
 	return map[strategies.Stage]string{
-		strategies.StageInstallation:      "the installation in every cluster",
-		strategies.StageContenderCapacity: "the contender's capacity",
-		strategies.StageContenderTraffic:  "the contender's traffic",
-		strategies.StageIncumbentTraffic:  "the incumbent's traffic",
-		strategies.StageIncumbentCapacity: "the incumbent's capacity",
+		strategies.StageInstallation:       "the installation in every cluster",
+		strategies.StageContenderCapacity:  "the contender's capacity",
+		strategies.StageContenderTraffic:   "the contender's traffic",
+		strategies.StageIncumbentTraffic:   "the incumbent's traffic",
+		strategies.StageIncumbentCapacity:  "the incumbent's capacity",
+		strategies.StageSupersededTraffic:  "the traffic to leave the superseded release",
+		strategies.StageSupersededCapacity: "the capacity to leave the superseded release",
 	}[s]
 }
 

@@ -1,7 +1,6 @@
 package traffic
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -10,6 +9,7 @@ import (
 
 	convoyv1alpha1 "github.com/convoy-rollouts/convoy/apis/convoy/v1alpha1"
 	"github.com/convoy-rollouts/convoy/pkg/dnsrecords"
+	"github.com/convoy-rollouts/convoy/pkg/roles"
 )
 
 // target is one release's TrafficTarget with what decides its weights.
@@ -55,7 +55,7 @@ func (r *Reconciler) load(ctx context.Context, namespace, app string) ([]*hostGr
 		targets = append(targets, t)
 	}
 	slices.SortFunc(targets, func(a, b *target) int {
-		return cmp.Compare(b.rel.ReleaseGeneration(), a.rel.ReleaseGeneration())
+		return roles.Compare(b.rel, a.rel)
 	})
 	var groups []*hostGroup
 	var unmanaged []*target
