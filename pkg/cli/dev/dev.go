@@ -44,6 +44,6 @@ Build the binaries it runs first with 'make tools'.`,
 	cmd.PersistentFlags().StringVar(&o.dir, "dir", "", "state directory (default $XDG_CACHE_HOME/convoy/dev/NAME, or $CONVOY_DEV_DIR/NAME)")
 	cmd.PersistentFlags().StringVar(&o.toolsDir, "tools-dir", devenv.DefaultToolsDir(), "where 'make tools' put the binaries")
 	cmd.AddCommand(newUpCommand(o), newDownCommand(o), newStatusCommand(o), newLoadBalancerCommand(o),
-		newTrafficCommand(o), newChartsCommand(o))
+		newTrafficCommand(o), newChartsCommand(o), newFailEndpointsCommand(o))
 	return cmd
 }
