@@ -118,15 +118,20 @@ func (r *Reconciler) publish(ctx context.Context, namespace, app string, g *host
 		}
 	}
 	pub.served, pub.since, pub.missing = dnsrecords.Served(pub.records, required)
-	if refusals := dnsrecords.Refusals(pub.records, required); len(refusals) > 0 && pub.problem.ok() {
-		pub.problem = refused(pub.records, refusals)
+	if v := refusedVerdict(pub.records, required); !v.ok() && pub.problem.ok() {
+		pub.problem = v
 	}
 	return pub, nil
 }
 
-// refused is the verdict on a record set that DNS servers refuse: nothing
-// changes that but new records, so it stalls.
-func refused(rs *convoyv1alpha1.DNSRecordSet, refusals []convoyv1alpha1.DNSServerStatus) verdict {
+// refusedVerdict is the verdict on a record set whose current generation
+// required DNS servers refuse, the zero verdict when none does. Nothing
+// but new records changes it, so it stalls.
+func refusedVerdict(rs *convoyv1alpha1.DNSRecordSet, required []string) verdict {
+	refusals := dnsrecords.Refusals(rs, required)
+	if len(refusals) == 0 {
+		return verdict{}
+	}
 	var names []string
 	for _, r := range refusals {
 		names = append(names, r.Name)
