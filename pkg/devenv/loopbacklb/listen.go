@@ -33,6 +33,10 @@ const pollInterval = 200 * time.Millisecond
 // While a cluster's Failed says so, its listeners are closed: connections
 // are refused, as when the cluster's data plane is down.
 //
+// Ports below 1024 need the privilege to bind them (root, or a low
+// net.ipv4.ip_unprivileged_port_start); a port that cannot be bound is
+// reported once and retried.
+//
 // Run calls it; tests may call it alone when the environment's own
 // stand-in does not listen.
 func Listen(ctx context.Context, clusters []Cluster, log io.Writer) error {
