@@ -20,13 +20,24 @@ func (e *Environment) LoadBalancerSubnets() []string {
 // RunLoadBalancer runs the load balancer stand-in for every application
 // cluster until ctx ends.
 func (e *Environment) RunLoadBalancer(ctx context.Context, log io.Writer) error {
+	clusters, err := e.LoadBalancerClusters(log)
+	if err != nil {
+		return err
+	}
+	return loopbacklb.Run(ctx, clusters, log)
+}
+
+// LoadBalancerClusters are the application clusters as the load balancer
+// stand-in serves them, their data plane failing as FailEndpoints says.
+func (e *Environment) LoadBalancerClusters(log io.Writer) ([]loopbacklb.Cluster, error) {
+	failures := e.failureWatcher(log)
 	var clusters []loopbacklb.Cluster
 	for i, c := range e.Clusters {
 		cfg, err := RESTConfig(e.Kubeconfig, e.Context(c.Name))
 		if err != nil {
-			return err
+			return nil, err
 		}
-		clusters = append(clusters, loopbacklb.Cluster{Name: c.Name, Config: cfg, Subnet: loopbacklb.SubnetFor(i)})
+		clusters = append(clusters, loopbacklb.Cluster{Name: c.Name, Config: cfg, Subnet: loopbacklb.SubnetFor(i), Failed: failures(c.Name)})
 	}
-	return loopbacklb.Run(ctx, clusters, log)
+	return clusters, nil
 }

@@ -47,7 +47,7 @@ func benchServer(b testing.TB) *Server {
 		}
 		sets[i] = RecordSet{Hostname: fmt.Sprintf("app-%d.bench.test", i), TTL: 30, Endpoints: eps}
 	}
-	if _, err := s.Update(sets); err != nil {
+	if err := s.Update(sets).Err(); err != nil {
 		b.Fatal(err)
 	}
 	return s

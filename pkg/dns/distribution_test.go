@@ -22,10 +22,10 @@ func TestWeightedDistribution(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Update([]RecordSet{{Hostname: "split.convoy.test", TTL: 30, Endpoints: []Endpoint{
+	if err := s.Update([]RecordSet{{Hostname: "split.convoy.test", TTL: 30, Endpoints: []Endpoint{
 		{Cluster: "eu-1", Release: "canary", Addresses: addrs("192.0.2.1"), Weight: 1},
 		{Cluster: "eu-1", Release: "stable", Addresses: addrs("192.0.2.9"), Weight: 9},
-	}}}); err != nil {
+	}}}).Err(); err != nil {
 		t.Fatal(err)
 	}
 	addr := startServer(t, s)

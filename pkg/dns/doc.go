@@ -27,6 +27,13 @@
 //     EDNS0, its advertised payload size with it) is truncated with TC set so
 //     the client retries over TCP; over TCP answers are complete.
 //
+// Update validates each record set on its own: an invalid one is refused
+// alone (its hostname keeps what it was served with before) and every other
+// is served. Health-checked record sets answer only the addresses that
+// Config.Health calls healthy, or every address when no endpoint has a
+// healthy one (Route53's rule); Refresh applies a change of health without
+// new records.
+//
 // The hot path builds responses directly in wire format from byte strings
 // that Update precomputes once per snapshot, with owner names compressed to
 // point at the question, so a query costs a map lookup, a weighted pick and a

@@ -196,12 +196,12 @@ func newFixtureServer(t testing.TB, cfg Config) *Server {
 	if err != nil {
 		t.Fatalf("NewServer: %v", err)
 	}
-	ignored, err := s.Update(fixtureSets())
-	if err != nil {
+	res := s.Update(fixtureSets())
+	if err := res.Err(); err != nil {
 		t.Fatalf("Update: %v", err)
 	}
-	if !slices.Equal(ignored, []string{"app.example.com"}) {
-		t.Fatalf("Update ignored %q, want [app.example.com]", ignored)
+	if !slices.Equal(res.Ignored, []string{"app.example.com"}) {
+		t.Fatalf("Update ignored %q, want [app.example.com]", res.Ignored)
 	}
 	return s
 }

@@ -13,6 +13,7 @@ import (
 type metrics struct {
 	queries *prometheus.CounterVec
 	answers *prometheus.CounterVec
+	healthy *prometheus.GaugeVec
 
 	// byType caches the queries counters, so the hot path indexes an array
 	// instead of hashing label values on every query.
@@ -93,39 +94,44 @@ func rcodeIndex(rcode int) int {
 }
 
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
-	queries, err := registerCounterVec(reg, prometheus.CounterOpts{
+	queries, err := register(reg, "convoy_dns_queries_total", prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "convoy_dns_queries_total",
 		Help: "DNS queries answered by convoy's authoritative server, by query type and response code.",
-	}, "type", "rcode")
+	}, []string{"type", "rcode"}))
 	if err != nil {
 		return nil, err
 	}
-	answers, err := registerCounterVec(reg, prometheus.CounterOpts{
+	answers, err := register(reg, "convoy_dns_answers_total", prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "convoy_dns_answers_total",
 		Help: "Weighted answers served per published hostname and endpoint (cluster, release).",
-	}, "hostname", "cluster", "release")
+	}, []string{"hostname", "cluster", "release"}))
 	if err != nil {
 		return nil, err
 	}
-	return &metrics{queries: queries, answers: answers}, nil
+	healthy, err := register(reg, "convoy_dns_endpoint_healthy", prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "convoy_dns_endpoint_healthy",
+		Help: "1 while a health-checked endpoint (cluster, release) of a hostname has an address that passes its health checks, else 0.",
+	}, []string{"hostname", "cluster", "release"}))
+	if err != nil {
+		return nil, err
+	}
+	return &metrics{queries: queries, answers: answers, healthy: healthy}, nil
 }
 
-// registerCounterVec reuses a vector that is already registered, so that
-// several servers (tests, a restart in the same process) can share a
-// registry.
-func registerCounterVec(reg prometheus.Registerer, opts prometheus.CounterOpts, labels ...string) (*prometheus.CounterVec, error) {
-	vec := prometheus.NewCounterVec(opts, labels)
-	err := reg.Register(vec)
+// register reuses a collector that is already registered, so that several
+// servers (tests, a restart in the same process) can share a registry.
+func register[C prometheus.Collector](reg prometheus.Registerer, name string, c C) (C, error) {
+	err := reg.Register(c)
 	var are prometheus.AlreadyRegisteredError
 	switch {
 	case err == nil:
-		return vec, nil
+		return c, nil
 	case errors.As(err, &are):
-		if existing, ok := are.ExistingCollector.(*prometheus.CounterVec); ok {
+		if existing, ok := are.ExistingCollector.(C); ok {
 			return existing, nil
 		}
 	}
-	return nil, errors.Join(errors.New("dns: register metric "+opts.Name), err)
+	return c, errors.Join(errors.New("dns: register metric "+name), err)
 }
 
 func (m *metrics) query(qtype uint16, hasQuestion bool, rcode int) {
@@ -160,15 +166,35 @@ func (m *metrics) answerCounter(snap *snapshot, hostname, cluster, release strin
 	return m.answers.WithLabelValues(l.hostname, l.cluster, l.release)
 }
 
-// forget deletes the series of endpoints that old served and current does
-// not, which keeps the answers metric bounded by what is published.
-func (m *metrics) forget(old, current map[answerLabels]struct{}) {
+// endpointHealth exports whether a health-checked endpoint of a snapshot
+// being built is healthy, and records its labels in the snapshot.
+func (m *metrics) endpointHealth(snap *snapshot, hostname, cluster, release string, healthy bool) {
 	if m == nil {
 		return
 	}
-	for l := range old {
-		if _, ok := current[l]; !ok {
+	l := answerLabels{trimDot(hostname), cluster, release}
+	snap.checked[l] = struct{}{}
+	v := 0.0
+	if healthy {
+		v = 1
+	}
+	m.healthy.WithLabelValues(l.hostname, l.cluster, l.release).Set(v)
+}
+
+// forget deletes the series of endpoints that old served (or checked) and
+// current does not, which keeps the metrics bounded by what is published.
+func (m *metrics) forget(old, current *snapshot) {
+	if m == nil {
+		return
+	}
+	for l := range old.labels {
+		if _, ok := current.labels[l]; !ok {
 			m.answers.DeleteLabelValues(l.hostname, l.cluster, l.release)
+		}
+	}
+	for l := range old.checked {
+		if _, ok := current.checked[l]; !ok {
+			m.healthy.DeleteLabelValues(l.hostname, l.cluster, l.release)
 		}
 	}
 }

@@ -43,6 +43,9 @@ type Config struct {
 	Zones       []string              // apexes this server is authoritative for (e.g. "convoy.test."); at least one
 	Nameservers []string              // NS targets at every apex; default "ns1.<zone>"
 	Registerer  prometheus.Registerer // nil: no metrics
+	// Health, when set, says which addresses of health-checked record sets
+	// are answered; call Refresh when it changes its mind.
+	Health Health
 }
 
 // Server is an authoritative DNS server for a fixed set of zones whose
@@ -50,11 +53,13 @@ type Config struct {
 type Server struct {
 	zones   []*zone // longest name first, so the most specific zone wins
 	metrics *metrics
+	health  Health
 
 	// snap is what queries read; they never wait for Update, which builds a
 	// new snapshot aside and swaps it in.
 	snap     atomic.Pointer[snapshot]
-	updateMu sync.Mutex // serialises Update, never taken by queries
+	updateMu sync.Mutex  // serialises Update and Refresh, never taken by queries
+	served   []servedSet // as Update last validated them, before health; guarded by updateMu
 
 	lifeMu  sync.Mutex // guards the listeners below (Start, Shutdown)
 	udp     *udpServer
@@ -85,7 +90,7 @@ func NewServer(cfg Config) (*Server, error) {
 		nameservers = append(nameservers, name)
 	}
 
-	s := &Server{}
+	s := &Server{health: cfg.Health}
 	seen := make(map[string]string, len(cfg.Zones))
 	for _, z := range cfg.Zones {
 		name, err := canonicalName(z)

@@ -2,6 +2,7 @@ package dns
 
 import (
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"net/netip"
 	"slices"
@@ -27,6 +28,41 @@ type RecordSet struct {
 	Hostname  string // FQDN, case-insensitive, trailing dot optional
 	TTL       uint32 // seconds
 	Endpoints []Endpoint
+	// HealthChecked says the endpoints' addresses are health checked: the
+	// server answers only the addresses its Config.Health calls healthy,
+	// unless no endpoint has one (see Health).
+	HealthChecked bool
+	// Invalid refuses the record set with this error, as if it had failed
+	// validation: for a caller whose own conversion of it failed, so that
+	// the hostname keeps the records served before, like any refused set.
+	Invalid error
+}
+
+// Health tells which addresses pass their health checks.
+type Health interface {
+	// Healthy reports whether addr, an address of an endpoint of hostname
+	// (lower case, without the trailing dot), passes its health checks.
+	// Addresses nobody checks are healthy.
+	Healthy(hostname string, addr netip.Addr) bool
+}
+
+// Result is what Update did with the record sets it was not able to serve
+// as given; every other set is served.
+type Result struct {
+	// Ignored are the hostnames in none of the zones; their endpoints are
+	// not validated.
+	Ignored []string
+	// Refused are the invalid record sets. Each is refused alone: its
+	// hostname keeps the records it was served with before, if any, and
+	// every other hostname is served.
+	Refused []Refusal
+}
+
+// Refusal is a record set Update refused.
+type Refusal struct {
+	Index    int    // in Update's argument
+	Hostname string // as given
+	Err      error
 }
 
 const (
@@ -44,6 +80,8 @@ type snapshot struct {
 	nodes  map[string]*node  // canonical name -> node: apexes, published names, empty non-terminals
 	zones  []zoneRecords     // indexed by zone.index
 	labels map[answerLabels]struct{}
+	// checked are the endpoints whose health is exported.
+	checked map[answerLabels]struct{}
 }
 
 // zoneRecords are a zone's apex records for one snapshot's serial.
@@ -63,26 +101,38 @@ type node struct {
 }
 
 // Update validates sets and atomically replaces the served records with
-// them. Sets whose hostname is in none of the zones are not served and their
-// hostnames are returned in ignored (their endpoints are not validated). On
-// error nothing changes. The SOA serial increases whenever the served
-// records change.
-func (s *Server) Update(sets []RecordSet) (ignored []string, err error) {
+// them. It refuses each invalid set alone (see Result); the SOA serial
+// increases whenever the served records change.
+func (s *Server) Update(sets []RecordSet) Result {
 	s.updateMu.Lock()
 	defer s.updateMu.Unlock()
 
-	served, ignored, err := s.validate(sets)
-	if err != nil {
-		return nil, err
-	}
+	served, res := s.validate(sets, s.served)
+	s.served = served
+	s.publish()
+	return res
+}
+
+// Refresh applies the current health of the addresses (Config.Health) to
+// the record sets last given to Update: a health checker calls it when an
+// address changes state, so that answers change with no other round trip.
+func (s *Server) Refresh() {
+	s.updateMu.Lock()
+	defer s.updateMu.Unlock()
+	s.publish()
+}
+
+// publish swaps in a snapshot of s.served as health has it now, unless it
+// would serve the same as the current one. updateMu must be held.
+func (s *Server) publish() {
+	effective := s.withHealth(s.served)
 	old := s.snap.Load()
-	if digest(served) == old.digest {
-		return ignored, nil
+	if digest(effective) == old.digest {
+		return
 	}
-	snap := s.build(served, nextSerial(old.serial))
+	snap := s.build(effective, nextSerial(old.serial))
 	s.snap.Store(snap)
-	s.metrics.forget(old.labels, snap.labels)
-	return ignored, nil
+	s.metrics.forget(old, snap)
 }
 
 // servedSet is a validated record set in canonical form.
@@ -90,40 +140,124 @@ type servedSet struct {
 	name      string
 	zone      *zone
 	ttl       uint32
+	checked   bool
 	endpoints []Endpoint // addresses unmapped, hostnames canonical
+
+	// Set by withHealth: answering are the endpoints answers are drawn
+	// from, with their healthy addresses; unhealthy, parallel to
+	// endpoints, says which have none (nil when the set is not checked).
+	answering []Endpoint
+	unhealthy []bool
 }
 
-func (s *Server) validate(sets []RecordSet) (served []servedSet, ignored []string, err error) {
+// validate canonicalises sets. A set that fails is refused alone: its
+// hostname keeps its version in previous, if any.
+func (s *Server) validate(sets []RecordSet, previous []servedSet) ([]servedSet, Result) {
+	var res Result
+	refuse := func(i int, err error) {
+		res.Refused = append(res.Refused, Refusal{Index: i, Hostname: sets[i].Hostname, Err: err})
+	}
 	seen := make(map[string]int, len(sets))
+	byName := make(map[string]servedSet, len(sets))
+	var refusedNames []string
 	for i, rs := range sets {
 		name, err := canonicalName(rs.Hostname)
 		if err != nil {
-			return nil, nil, fmt.Errorf("dns: record set %d: invalid hostname %q: %w", i, rs.Hostname, err)
+			refuse(i, fmt.Errorf("dns: record set %d: invalid hostname %q: %w", i, rs.Hostname, err))
+			continue
 		}
 		z := s.zoneOf([]byte(name))
 		if z == nil {
-			ignored = append(ignored, rs.Hostname)
+			res.Ignored = append(res.Ignored, rs.Hostname)
 			continue
 		}
 		if j, dup := seen[name]; dup {
-			return nil, nil, fmt.Errorf("dns: record sets %d and %d both publish hostname %q", j, i, name)
+			// The first keeps the name: a later set cannot take it over.
+			refuse(i, fmt.Errorf("dns: record sets %d and %d both publish hostname %q", j, i, name))
+			continue
 		}
 		seen[name] = i
-		if rs.TTL > maxTTL {
-			return nil, nil, fmt.Errorf("dns: record set %q: TTL %d is above the maximum %d", name, rs.TTL, maxTTL)
+		set, err := canonicalSet(rs, name, z)
+		if err != nil {
+			refuse(i, err)
+			refusedNames = append(refusedNames, name)
+			continue
 		}
-		set := servedSet{name: name, zone: z, ttl: rs.TTL, endpoints: make([]Endpoint, len(rs.Endpoints))}
-		for j, ep := range rs.Endpoints {
-			ep, err := canonicalEndpoint(ep, name == z.name)
-			if err != nil {
-				return nil, nil, fmt.Errorf("dns: record set %q: endpoint %d (cluster %q, release %q): %w", name, j, ep.Cluster, ep.Release, err)
-			}
-			set.endpoints[j] = ep
+		byName[name] = set
+	}
+	for _, name := range refusedNames {
+		if i := slices.IndexFunc(previous, func(p servedSet) bool { return p.name == name }); i >= 0 {
+			byName[name] = previous[i]
 		}
+	}
+	served := make([]servedSet, 0, len(byName))
+	for _, set := range byName {
 		served = append(served, set)
 	}
 	slices.SortFunc(served, func(a, b servedSet) int { return strings.Compare(a.name, b.name) })
-	return served, ignored, nil
+	return served, res
+}
+
+// canonicalSet validates one record set of zone z, named name.
+func canonicalSet(rs RecordSet, name string, z *zone) (servedSet, error) {
+	if rs.Invalid != nil {
+		return servedSet{}, fmt.Errorf("dns: record set %q: %w", name, rs.Invalid)
+	}
+	if rs.TTL > maxTTL {
+		return servedSet{}, fmt.Errorf("dns: record set %q: TTL %d is above the maximum %d", name, rs.TTL, maxTTL)
+	}
+	set := servedSet{name: name, zone: z, ttl: rs.TTL, checked: rs.HealthChecked, endpoints: make([]Endpoint, len(rs.Endpoints))}
+	for j, ep := range rs.Endpoints {
+		ep, err := canonicalEndpoint(ep, name == z.name)
+		if err != nil {
+			return servedSet{}, fmt.Errorf("dns: record set %q: endpoint %d (cluster %q, release %q): %w", name, j, ep.Cluster, ep.Release, err)
+		}
+		set.endpoints[j] = ep
+	}
+	return set, nil
+}
+
+// withHealth is what sets serve as the addresses' health is now, with
+// Route53's semantics: an endpoint answers only its healthy addresses and
+// leaves the answers when it has none, unless no endpoint of the hostname
+// has one: then every endpoint answers as if all were healthy, because an
+// empty answer is an outage for sure and the checks may be what is wrong.
+// CNAME endpoints are not checked (there is no address to probe).
+func (s *Server) withHealth(sets []servedSet) []servedSet {
+	out := make([]servedSet, len(sets))
+	for i, set := range sets {
+		out[i] = set
+		out[i].answering = set.endpoints
+		if !set.checked || s.health == nil {
+			continue
+		}
+		host := trimDot(set.name)
+		healthy := make([]Endpoint, 0, len(set.endpoints))
+		unhealthy := make([]bool, len(set.endpoints))
+		for j, ep := range set.endpoints {
+			if ep.Hostname != "" {
+				healthy = append(healthy, ep)
+				continue
+			}
+			var up []netip.Addr
+			for _, a := range ep.Addresses {
+				if s.health.Healthy(host, a) {
+					up = append(up, a)
+				}
+			}
+			if len(up) == 0 {
+				unhealthy[j] = true
+				continue
+			}
+			ep.Addresses = up
+			healthy = append(healthy, ep)
+		}
+		out[i].unhealthy = unhealthy
+		if len(healthy) > 0 {
+			out[i].answering = healthy
+		}
+	}
+	return out
 }
 
 func canonicalEndpoint(ep Endpoint, atApex bool) (Endpoint, error) {
@@ -163,15 +297,16 @@ func canonicalEndpoint(ep Endpoint, atApex bool) (Endpoint, error) {
 }
 
 // digest identifies the served content, independent of the order of sets
-// and endpoints, which does not change answers.
+// and endpoints, which does not change answers. It covers the endpoints'
+// health, which the metrics export.
 func digest(sets []servedSet) [sha256.Size]byte {
 	h := sha256.New()
 	var b []byte
 	for _, set := range sets { // sorted by validate
-		b = fmt.Appendf(b[:0], "%s\x00%d\x00%d\x00", set.name, set.ttl, len(set.endpoints))
+		b = fmt.Appendf(b[:0], "%s\x00%d\x00%d\x00%v\x00", set.name, set.ttl, len(set.answering), set.unhealthy)
 		h.Write(b)
-		eps := make([]string, len(set.endpoints))
-		for i, ep := range set.endpoints {
+		eps := make([]string, len(set.answering))
+		for i, ep := range set.answering {
 			eps[i] = fmt.Sprintf("%q %q %q %d %v", ep.Cluster, ep.Release, ep.Hostname, ep.Weight, ep.Addresses)
 		}
 		slices.Sort(eps)
@@ -196,14 +331,16 @@ func nextSerial(prev uint32) uint32 {
 	return prev + 1
 }
 
-// build makes the snapshot serving sets, which validate produced.
+// build makes the snapshot serving sets, which validate and withHealth
+// produced.
 func (s *Server) build(sets []servedSet, serial uint32) *snapshot {
 	snap := &snapshot{
-		serial: serial,
-		digest: digest(sets),
-		nodes:  make(map[string]*node, len(s.zones)+2*len(sets)),
-		zones:  make([]zoneRecords, len(s.zones)),
-		labels: make(map[answerLabels]struct{}),
+		serial:  serial,
+		digest:  digest(sets),
+		nodes:   make(map[string]*node, len(s.zones)+2*len(sets)),
+		zones:   make([]zoneRecords, len(s.zones)),
+		labels:  make(map[answerLabels]struct{}),
+		checked: make(map[answerLabels]struct{}),
 	}
 	for _, z := range s.zones {
 		zr := &snap.zones[z.index]
@@ -216,6 +353,11 @@ func (s *Server) build(sets []servedSet, serial uint32) *snapshot {
 		snap.nodes[z.name] = &node{zone: zr, apex: true}
 	}
 	for _, set := range sets {
+		for j, ep := range set.endpoints {
+			if set.unhealthy != nil {
+				s.metrics.endpointHealth(snap, set.name, ep.Cluster, ep.Release, !set.unhealthy[j])
+			}
+		}
 		rs := s.buildSet(snap, set)
 		if n := snap.nodes[set.name]; n != nil && n.apex {
 			n.set = rs
@@ -251,7 +393,7 @@ func (snap *snapshot) addEmptyNonTerminals(name string, z *zone) {
 // buildSet precomputes the answers of one record set.
 func (s *Server) buildSet(snap *snapshot, set servedSet) *recordSet {
 	var a, aaaa, cname []candidate
-	for _, ep := range set.endpoints {
+	for _, ep := range set.answering {
 		counter := s.metrics.answerCounter(snap, set.name, ep.Cluster, ep.Release)
 		if ep.Hostname != "" {
 			c := candidate{weight: ep.Weight, choice: &choice{
@@ -279,11 +421,20 @@ func (s *Server) buildSet(snap *snapshot, set servedSet) *recordSet {
 		}
 	}
 	rs := &recordSet{a: newPicker(a), aaaa: newPicker(aaaa), cname: newPicker(cname)}
-	if len(cname) > 0 && len(cname) == len(set.endpoints) {
+	if len(cname) > 0 && len(cname) == len(set.answering) {
 		// A name that is only ever a CNAME answers every type with it
 		// (RFC 1034 section 3.6.2); a mixed set has no consistent answer for
 		// other types and gives NODATA.
 		rs.other = &rs.cname
 	}
 	return rs
+}
+
+// Err joins the refusals' errors; nil when every set given was served.
+func (r Result) Err() error {
+	errs := make([]error, len(r.Refused))
+	for i, ref := range r.Refused {
+		errs[i] = ref.Err
+	}
+	return errors.Join(errs...)
 }

@@ -1,6 +1,7 @@
 package dns
 
 import (
+	"errors"
 	"net/netip"
 	"slices"
 	"strings"
@@ -98,8 +99,8 @@ func TestUpdateErrors(t *testing.T) {
 		sets []RecordSet
 		want string
 	}{
-		{"empty hostname", []RecordSet{set("", ep)}, `record set 0: invalid hostname "": empty name`},
-		{"bad hostname", []RecordSet{set("web.convoy.test", ep), set("we b.convoy.test", ep)}, `record set 1: invalid hostname "we b.convoy.test"`},
+		{"empty hostname", []RecordSet{set("", ep)}, `record set 1: invalid hostname "": empty name`},
+		{"bad hostname", []RecordSet{set("web.convoy.test", ep), set("we b.convoy.test", ep)}, `record set 2: invalid hostname "we b.convoy.test"`},
 		{"empty label", []RecordSet{set("web..convoy.test", ep)}, `invalid hostname "web..convoy.test": empty label`},
 		{"both addresses and hostname", []RecordSet{set("web.convoy.test", ep, with(func(e *Endpoint) { e.Hostname = "lb.example.com" }))},
 			`record set "web.convoy.test.": endpoint 1 (cluster "eu-1", release "web-v2"): both Addresses and Hostname "lb.example.com" are set`},
@@ -114,7 +115,7 @@ func TestUpdateErrors(t *testing.T) {
 		{"CNAME at the apex", []RecordSet{set("convoy.test", with(func(e *Endpoint) { e.Addresses, e.Hostname = nil, "lb.example.com" }))},
 			`record set "convoy.test.": endpoint 0 (cluster "eu-1", release "web-v2"): CNAME target "lb.example.com" at a zone apex`},
 		{"duplicate hostname", []RecordSet{set("web.convoy.test", ep), set("lb.convoy.test", ep), set("WEB.convoy.test.", ep)},
-			`record sets 0 and 2 both publish hostname "web.convoy.test."`},
+			`record sets 1 and 3 both publish hostname "web.convoy.test."`},
 		{"TTL too large", []RecordSet{{Hostname: "web.convoy.test", TTL: 1 << 31, Endpoints: []Endpoint{ep}}}, `record set "web.convoy.test.": TTL 2147483648 is above the maximum`},
 		{"too many addresses", []RecordSet{set("web.convoy.test", with(func(e *Endpoint) { e.Addresses = v6Range(maxAddresses + 1) }))},
 			`endpoint 0 (cluster "eu-1", release "web-v2"): 4001 addresses`},
@@ -122,22 +123,71 @@ func TestUpdateErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := newFixtureServer(t, Config{})
-			before := s.snap.Load()
-			ignored, err := s.Update(tt.sets)
-			if err == nil || !strings.Contains(err.Error(), tt.want) {
-				t.Fatalf("Update: %v, want an error containing %q", err, tt.want)
+			// Every test case refuses its last set; a valid set of
+			// another name goes with it and must be served.
+			other := set("other.convoy.test", with(func(e *Endpoint) { e.Addresses = addrs("192.0.2.99") }))
+			sets := append([]RecordSet{other}, tt.sets...)
+			res := s.Update(sets)
+			if len(res.Refused) != 1 || !strings.Contains(res.Refused[0].Err.Error(), tt.want) {
+				t.Fatalf("Update refused %v, want one refusal containing %q", res.Refused, tt.want)
 			}
-			if ignored != nil {
-				t.Errorf("ignored %q with an error", ignored)
+			if got := res.Refused[0]; got.Index != len(sets)-1 || got.Hostname != sets[len(sets)-1].Hostname {
+				t.Errorf("refusal of set %d (%q), want the last, %d (%q)", got.Index, got.Hostname, len(sets)-1, sets[len(sets)-1].Hostname)
 			}
-			if s.snap.Load() != before {
-				t.Fatal("a failed Update replaced the snapshot")
+			if res.Ignored != nil {
+				t.Errorf("ignored %q", res.Ignored)
 			}
-			r := serve(t, s, newQuery("web.convoy.test.", dns.TypeA), false)
+			// The other hostname is served...
+			r := serve(t, s, newQuery("other.convoy.test.", dns.TypeA), false)
+			if got := rrStrings(r.Answer); len(got) != 1 || !strings.HasSuffix(got[0], "192.0.2.99") {
+				t.Errorf("other.convoy.test. answers %q, want 192.0.2.99", got)
+			}
+			// ... and a refused web.convoy.test alone keeps its records.
+			if len(tt.sets) > 1 || !strings.EqualFold(tt.sets[0].Hostname, "web.convoy.test") {
+				return
+			}
+			r = serve(t, s, newQuery("web.convoy.test.", dns.TypeA), false)
 			if len(r.Answer) != 2 {
-				t.Errorf("after a failed Update web.convoy.test. answers %v, want the old records", r.Answer)
+				t.Errorf("after a refused update web.convoy.test. answers %v, want the old records", r.Answer)
 			}
 		})
+	}
+}
+
+// A refused record set keeps its hostname's previous records only while it
+// is refused: a valid version replaces them, and a hostname refused from
+// the start is not served.
+func TestRefusedSetKeepsPreviousRecords(t *testing.T) {
+	s, err := NewServer(Config{Zones: []string{"convoy.test"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	good := RecordSet{Hostname: "a.convoy.test", TTL: 60, Endpoints: []Endpoint{{Cluster: "c", Release: "r1", Addresses: addrs("192.0.2.1"), Weight: 1}}}
+	bad := RecordSet{Hostname: "a.convoy.test", TTL: 60, Invalid: errors.New("address \"x\" does not parse")}
+	never := RecordSet{Hostname: "convoy.test", TTL: 60, Endpoints: []Endpoint{{Cluster: "c", Release: "r1", Hostname: "lb.example.com", Weight: 1}}}
+	answer := func(name string) []string {
+		return rrStrings(serve(t, s, newQuery(name, dns.TypeA), false).Answer)
+	}
+	if err := s.Update([]RecordSet{good}).Err(); err != nil {
+		t.Fatal(err)
+	}
+	res := s.Update([]RecordSet{bad, never})
+	if len(res.Refused) != 2 || !strings.Contains(res.Refused[0].Err.Error(), `record set "a.convoy.test.": address "x" does not parse`) ||
+		!strings.Contains(res.Refused[1].Err.Error(), "CNAME target \"lb.example.com.\" at a zone apex") && !strings.Contains(res.Refused[1].Err.Error(), "at a zone apex") {
+		t.Fatalf("refused %v", res.Refused)
+	}
+	if got := answer("a.convoy.test."); len(got) != 1 || !strings.HasSuffix(got[0], "192.0.2.1") {
+		t.Errorf("a refused set's hostname answers %q, want its previous record", got)
+	}
+	if got := serve(t, s, newQuery("convoy.test.", dns.TypeCNAME), false).Answer; len(got) != 0 {
+		t.Errorf("a hostname refused from the start answers %v", got)
+	}
+	good.Endpoints[0].Addresses = addrs("192.0.2.2")
+	if err := s.Update([]RecordSet{good}).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if got := answer("a.convoy.test."); len(got) != 1 || !strings.HasSuffix(got[0], "192.0.2.2") {
+		t.Errorf("after a valid update: %q, want 192.0.2.2", got)
 	}
 }
 
@@ -160,12 +210,12 @@ func TestUpdateIgnoredAndSerial(t *testing.T) {
 		{Cluster: "c2", Release: "r2", Addresses: addrs("192.0.2.2", "2001:db8::2"), Weight: 2},
 	}}
 	outside := RecordSet{Hostname: "Www.Example.com", Endpoints: []Endpoint{{}}} // invalid, but ignored before validation
-	ignored, err := s.Update([]RecordSet{outside, a, {Hostname: "convoy.test.example"}})
-	if err != nil {
+	res := s.Update([]RecordSet{outside, a, {Hostname: "convoy.test.example"}})
+	if err := res.Err(); err != nil {
 		t.Fatal(err)
 	}
-	if want := []string{"Www.Example.com", "convoy.test.example"}; !slices.Equal(ignored, want) {
-		t.Errorf("ignored %q, want %q", ignored, want)
+	if want := []string{"Www.Example.com", "convoy.test.example"}; !slices.Equal(res.Ignored, want) {
+		t.Errorf("ignored %q, want %q", res.Ignored, want)
 	}
 	s1 := serial()
 	if s1 <= s0 {
@@ -176,7 +226,7 @@ func TestUpdateIgnoredAndSerial(t *testing.T) {
 	b := a
 	b.Hostname = "A.CONVOY.TEST."
 	b.Endpoints = []Endpoint{a.Endpoints[1], a.Endpoints[0]}
-	if _, err := s.Update([]RecordSet{b}); err != nil {
+	if err := s.Update([]RecordSet{b}).Err(); err != nil {
 		t.Fatal(err)
 	}
 	if s2 := serial(); s2 != s1 {
@@ -186,14 +236,14 @@ func TestUpdateIgnoredAndSerial(t *testing.T) {
 	// Any change in weight bumps it, even twice in the same second.
 	b.Endpoints = slices.Clone(b.Endpoints)
 	b.Endpoints[0].Weight = 3
-	if _, err := s.Update([]RecordSet{b}); err != nil {
+	if err := s.Update([]RecordSet{b}).Err(); err != nil {
 		t.Fatal(err)
 	}
 	s3 := serial()
 	if s3 <= s1 {
 		t.Errorf("serial %d after a weight change, want above %d", s3, s1)
 	}
-	if _, err := s.Update(nil); err != nil {
+	if err := s.Update(nil).Err(); err != nil {
 		t.Fatal(err)
 	}
 	if s4 := serial(); s4 <= s3 {
@@ -209,9 +259,9 @@ func TestIPv4MappedAddressIsServedAsA(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Update([]RecordSet{{Hostname: "m.convoy.test", TTL: 5, Endpoints: []Endpoint{
+	if err := s.Update([]RecordSet{{Hostname: "m.convoy.test", TTL: 5, Endpoints: []Endpoint{
 		{Addresses: addrs("::ffff:192.0.2.9"), Weight: 1},
-	}}}); err != nil {
+	}}}).Err(); err != nil {
 		t.Fatal(err)
 	}
 	r := serve(t, s, newQuery("m.convoy.test.", dns.TypeA), false)
@@ -238,7 +288,7 @@ func TestConcurrentUpdates(t *testing.T) {
 			{Cluster: "c", Release: "r" + string(rune('a'+i%2)), Addresses: []netip.Addr{ip, ip.Next()}, Weight: uint32(1 + i%3)},
 		}}}
 	}
-	if _, err := s.Update(version(0)); err != nil {
+	if err := s.Update(version(0)).Err(); err != nil {
 		t.Fatal(err)
 	}
 
@@ -247,7 +297,7 @@ func TestConcurrentUpdates(t *testing.T) {
 	wg.Go(func() {
 		defer close(done)
 		for i := range 200 {
-			if _, err := s.Update(version(i)); err != nil {
+			if err := s.Update(version(i)).Err(); err != nil {
 				t.Error(err)
 				return
 			}
@@ -326,7 +376,7 @@ func TestMetrics(t *testing.T) {
 	}
 
 	// Unpublished endpoints lose their series; the metric stays bounded.
-	if _, err := s.Update(fixtureSets()[:1]); err != nil {
+	if err := s.Update(fixtureSets()[:1]).Err(); err != nil {
 		t.Fatal(err)
 	}
 	got = gather(t, reg)
@@ -349,7 +399,7 @@ func gather(t *testing.T, reg *prometheus.Registry) map[string]float64 {
 	out := map[string]float64{}
 	for _, mf := range mfs {
 		for _, m := range mf.GetMetric() {
-			out[seriesName(mf, m)] = m.GetCounter().GetValue()
+			out[seriesName(mf, m)] = m.GetCounter().GetValue() + m.GetGauge().GetValue()
 		}
 	}
 	return out

@@ -11,9 +11,11 @@ package dnsfeed
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"net/netip"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-logr/logr"
@@ -24,6 +26,7 @@ import (
 
 	convoyv1alpha1 "github.com/convoy-rollouts/convoy/apis/convoy/v1alpha1"
 	"github.com/convoy-rollouts/convoy/pkg/dns"
+	"github.com/convoy-rollouts/convoy/pkg/dnshealth"
 	"github.com/convoy-rollouts/convoy/pkg/dnsrecords"
 )
 
@@ -51,8 +54,15 @@ type Feed struct {
 	// LeaseDuration is how long the server counts as alive after a renewal;
 	// it renews three times per duration.
 	LeaseDuration time.Duration
+	// Prober, when set, is the server's Config.Health: the feed gives it
+	// the addresses of health-checked record sets to probe, and refreshes
+	// the server's answers when it changes its mind. The feed stops it.
+	Prober *dnshealth.Prober
 
 	changed chan struct{}
+	// renewed is when the Lease was last renewed, in Unix nanoseconds; 0
+	// before the first renewal.
+	renewed atomic.Int64
 }
 
 // NeedLeaderElection is false: every replica serves DNS.
@@ -75,6 +85,10 @@ func (f *Feed) Start(ctx context.Context) error {
 	}
 	if !f.Cache.WaitForCacheSync(ctx) {
 		return fmt.Errorf("the DNSRecordSet cache did not sync")
+	}
+	if f.Prober != nil {
+		defer f.Prober.Stop()
+		go f.refreshOnHealthChanges(ctx)
 	}
 	lease := &lease{feed: f}
 	defer lease.release(logger)
@@ -100,6 +114,38 @@ func (f *Feed) Start(ctx context.Context) error {
 	}
 }
 
+// refreshOnHealthChanges rebuilds the server's answers each time an
+// address changes health: straight from the prober to the server, so a
+// failing endpoint leaves the answers even while the API server is out of
+// reach or the feed is busy reporting.
+func (f *Feed) refreshOnHealthChanges(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-f.Prober.Changed():
+			f.Server.Refresh()
+		}
+	}
+}
+
+// Ready fails once the server has not renewed its Lease for longer than
+// the lease duration: the traffic controller no longer counts it, so it
+// may answer with records it will never see change; a readiness probe on
+// it takes the replica out of its Service until it renews again. It is a
+// healthz.Checker.
+func (f *Feed) Ready(_ *http.Request) error {
+	last := f.renewed.Load()
+	if last == 0 {
+		return fmt.Errorf("DNS server %s has not taken its lease %s/%s yet", f.Name, f.Namespace, f.Name)
+	}
+	if since := time.Since(time.Unix(0, last)); since > f.LeaseDuration {
+		return fmt.Errorf("DNS server %s could not renew its lease %s/%s for %s, longer than the lease duration %s: it is cut off from the management cluster and its answers may be stale",
+			f.Name, f.Namespace, f.Name, since.Round(time.Second), f.LeaseDuration)
+	}
+	return nil
+}
+
 func (f *Feed) poke() {
 	select {
 	case f.changed <- struct{}{}:
@@ -107,34 +153,45 @@ func (f *Feed) poke() {
 	}
 }
 
-// sync swaps the record sets the server is authoritative for into it, and
-// reports the generations it now serves.
+// sync swaps the record sets the server is authoritative for into it, has
+// their addresses probed, and reports in each set's status the generation
+// it now serves, or why it refuses it.
 func (f *Feed) sync(ctx context.Context, logger logr.Logger) {
 	list := &convoyv1alpha1.DNSRecordSetList{}
 	if err := f.Cache.List(ctx, list); err != nil {
 		logger.Error(err, "listing DNSRecordSets")
 		return
 	}
-	served, sets := f.owners(list, logger)
-	if _, err := f.Server.Update(sets); err != nil {
-		logger.Error(err, "updating the DNS server's records; it goes on serving the previous ones")
-		return
+	owners := f.owners(list)
+	sets := make([]dns.RecordSet, len(owners))
+	var targets []dnshealth.Target
+	for i, rs := range owners {
+		sets[i], targets = recordSetOf(rs, targets)
+	}
+	if f.Prober != nil {
+		f.Prober.Set(targets)
+	}
+	refused := map[int]string{}
+	for _, r := range f.Server.Update(sets).Refused {
+		rs := owners[r.Index]
+		refused[r.Index] = r.Err.Error()
+		logger.Error(r.Err, "refusing a record set; its hostname keeps the records served before, every other hostname is served",
+			"dnsRecordSet", client.ObjectKeyFromObject(rs), "hostname", rs.Spec.Hostname, "generation", rs.Generation)
 	}
 	now := time.Now()
-	for _, rs := range served {
-		if dnsrecords.Serving(rs, f.Name) {
+	for i, rs := range owners {
+		if dnsrecords.Reported(rs, f.Name, refused[i]) {
 			continue
 		}
-		if err := dnsrecords.ReportServed(ctx, f.Client, rs, f.Name, now); err != nil {
+		if err := dnsrecords.Report(ctx, f.Client, rs, f.Name, now, refused[i]); err != nil {
 			logger.Error(err, "reporting the served generation", "dnsRecordSet", client.ObjectKeyFromObject(rs))
 		}
 	}
 }
 
 // owners picks, for each hostname the server is authoritative for, the
-// record set that owns it, and converts it; a record set that cannot be
-// served is logged and left out rather than holding up the others.
-func (f *Feed) owners(list *convoyv1alpha1.DNSRecordSetList, logger logr.Logger) ([]*convoyv1alpha1.DNSRecordSet, []dns.RecordSet) {
+// record set that owns it.
+func (f *Feed) owners(list *convoyv1alpha1.DNSRecordSetList) []*convoyv1alpha1.DNSRecordSet {
 	byHost := map[string][]*convoyv1alpha1.DNSRecordSet{}
 	for i := range list.Items {
 		rs := &list.Items[i]
@@ -150,37 +207,63 @@ func (f *Feed) owners(list *convoyv1alpha1.DNSRecordSetList, logger logr.Logger)
 		hosts = append(hosts, h)
 	}
 	slices.Sort(hosts)
-	var served []*convoyv1alpha1.DNSRecordSet
-	var sets []dns.RecordSet
+	owners := make([]*convoyv1alpha1.DNSRecordSet, 0, len(hosts))
 	for _, h := range hosts {
-		rs := dnsrecords.Owner(byHost[h])
-		set, err := recordSetOf(rs)
-		if err != nil {
-			logger.Error(err, "not serving a record set", "dnsRecordSet", client.ObjectKeyFromObject(rs))
-			continue
-		}
-		served = append(served, rs)
-		sets = append(sets, set)
+		owners = append(owners, dnsrecords.Owner(byHost[h]))
 	}
-	return served, sets
+	return owners
 }
 
-// recordSetOf converts a DNSRecordSet for the server.
-func recordSetOf(rs *convoyv1alpha1.DNSRecordSet) (dns.RecordSet, error) {
-	set := dns.RecordSet{Hostname: rs.Spec.Hostname, TTL: uint32(rs.Spec.TTLSeconds)}
+// recordSetOf converts a DNSRecordSet for the server, and appends the
+// health checks of its addresses to targets. A set that does not convert
+// goes to the server as Invalid, to be refused like any invalid set.
+func recordSetOf(rs *convoyv1alpha1.DNSRecordSet, targets []dnshealth.Target) (dns.RecordSet, []dnshealth.Target) {
+	set := dns.RecordSet{Hostname: rs.Spec.Hostname, TTL: uint32(rs.Spec.TTLSeconds), HealthChecked: rs.Spec.HealthCheck != nil}
+	host := dnsrecords.Normalize(rs.Spec.Hostname)
+	var checks []dnshealth.Target
 	for _, rec := range rs.Spec.Records {
 		ep := dns.Endpoint{Cluster: rec.Cluster, Release: rec.Release, Hostname: rec.Target, Weight: uint32(max(rec.Weight, 0))}
 		for _, a := range rec.Addresses {
 			addr, err := netip.ParseAddr(a)
 			if err != nil {
-				return dns.RecordSet{}, fmt.Errorf("record %s of %s: address %q: %w", rec.SetIdentifier, rs.Spec.Hostname, a, err)
+				return dns.RecordSet{Hostname: rs.Spec.Hostname, Invalid: fmt.Errorf("record %s: address %q: %w", rec.SetIdentifier, a, err)}, targets
 			}
 			ep.Addresses = append(ep.Addresses, addr)
+			if hc := rs.Spec.HealthCheck; hc != nil {
+				checks = append(checks, dnshealth.Target{Hostname: host, Addr: addr.Unmap(), Check: checkOf(hc, rec.Port)})
+			}
 		}
 		set.Endpoints = append(set.Endpoints, ep)
 	}
-	return set, nil
+	return set, append(targets, checks...)
 }
+
+// checkOf is a record's health check, with the API's defaults for fields
+// left out (a record set written without the API server's defaulting).
+func checkOf(hc *convoyv1alpha1.DNSHealthCheck, recordPort int32) dnshealth.Check {
+	orDefault := func(v, def int32) int32 {
+		if v <= 0 {
+			return def
+		}
+		return v
+	}
+	port := hc.Port
+	if port == 0 {
+		port = orDefault(recordPort, DefaultHealthCheckPort)
+	}
+	return dnshealth.Check{
+		HTTP:      hc.Type == convoyv1alpha1.DNSHealthCheckHTTP,
+		Path:      hc.Path,
+		Port:      uint16(port),
+		Interval:  time.Duration(orDefault(hc.IntervalSeconds, 5)) * time.Second,
+		Timeout:   time.Duration(orDefault(hc.TimeoutSeconds, 2)) * time.Second,
+		Threshold: int(orDefault(hc.FailureThreshold, 3)),
+	}
+}
+
+// DefaultHealthCheckPort is probed when neither the health check nor the
+// record names a port.
+const DefaultHealthCheckPort = 80
 
 // ZonesAnnotation is how a Lease lists zones.
 func ZonesAnnotation(zones []string) string {

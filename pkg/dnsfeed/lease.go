@@ -62,7 +62,9 @@ func (l *lease) renew(ctx context.Context, logger logr.Logger) {
 	if err != nil {
 		l.current = nil
 		logger.Error(err, "renewing the DNS server's lease")
+		return
 	}
+	f.renewed.Store(now.UnixNano())
 }
 
 // release deletes the Lease on a clean shutdown.

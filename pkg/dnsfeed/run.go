@@ -15,7 +15,12 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	"github.com/convoy-rollouts/convoy/pkg/dns"
+	"github.com/convoy-rollouts/convoy/pkg/dnshealth"
 )
+
+// ReadyzCheckName is the DNS server's readiness check (Feed.Ready) on the
+// manager's /readyz.
+const ReadyzCheckName = "dns-lease"
 
 // Options configure a DNS server that a manager runs.
 type Options struct {
@@ -51,7 +56,8 @@ func AddToManager(mgr manager.Manager, opts Options) (net.Addr, error) {
 	if opts.LeaseDuration == 0 {
 		opts.LeaseDuration = 30 * time.Second
 	}
-	server, err := dns.NewServer(dns.Config{Zones: opts.Zones, Nameservers: opts.Nameservers, Registerer: metrics.Registry})
+	prober := dnshealth.New(mgr.GetLogger().WithName("dns-health").WithValues("dnsServer", opts.Name))
+	server, err := dns.NewServer(dns.Config{Zones: opts.Zones, Nameservers: opts.Nameservers, Registerer: metrics.Registry, Health: prober})
 	if err != nil {
 		return nil, err
 	}
@@ -68,11 +74,17 @@ func AddToManager(mgr manager.Manager, opts Options) (net.Addr, error) {
 	feed := &Feed{
 		Server: server, Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Cache: mgr.GetCache(),
 		Name: opts.Name, Namespace: opts.Namespace, Zones: opts.Zones, Namespaces: opts.Namespaces, LeaseDuration: opts.LeaseDuration,
+		Prober: prober,
 	}
 	for _, r := range []manager.Runnable{everyReplica{stop}, feed} {
 		if err := mgr.Add(r); err != nil {
 			return nil, err
 		}
+	}
+	// A replica cut off from the management cluster for longer than its
+	// lease is fenced: not ready, so its Service stops sending it queries.
+	if err := mgr.AddReadyzCheck(ReadyzCheckName, feed.Ready); err != nil {
+		return nil, err
 	}
 	return addr, nil
 }

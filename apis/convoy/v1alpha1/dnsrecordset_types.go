@@ -27,6 +27,11 @@ type DNSRecordSetSpec struct {
 	// +kubebuilder:validation:MinItems=1
 	// +kubebuilder:validation:MaxItems=1000
 	Records []DNSRecord `json:"records"`
+
+	// HealthCheck is the Application's traffic.dns.healthCheck: the DNS
+	// servers probe the records' addresses and answer only healthy ones.
+	// +optional
+	HealthCheck *DNSHealthCheck `json:"healthCheck,omitempty"`
 }
 
 // DNSRecord is one weighted endpoint of a hostname.
@@ -45,6 +50,12 @@ type DNSRecord struct {
 	// no IPs.
 	// +optional
 	Target string `json:"target,omitempty"`
+	// Port is the Service's first TCP port, which the load balancer
+	// listens on: health checks probe it unless they name their own.
+	// +optional
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=65535
+	Port int32 `json:"port,omitempty"`
 	// Weight relative to the hostname's other records.
 	// +kubebuilder:validation:Minimum=1
 	Weight int32 `json:"weight"`
@@ -71,6 +82,12 @@ type DNSServerStatus struct {
 	// Since is when it began serving that generation: resolvers may hold the
 	// previous answers for one TTL after it.
 	Since metav1.Time `json:"since"`
+	// Refused, when set, says why the server refuses to serve generation
+	// observedGeneration (the records are invalid, such as a CNAME at a
+	// zone apex): it goes on answering the hostname with the records it
+	// served before, if any, and serves every other hostname.
+	// +optional
+	Refused string `json:"refused,omitempty"`
 }
 
 // DNSRecordSet is the weighted DNS records of one hostname of an

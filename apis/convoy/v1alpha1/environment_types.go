@@ -270,7 +270,70 @@ type DNSTraffic struct {
 	// +optional
 	// +kubebuilder:default=convoy
 	Provider DNSProvider `json:"provider,omitempty"`
+
+	// HealthCheck probes every endpoint's load balancer addresses from
+	// convoy's DNS servers, with Route53's semantics: an endpoint that fails
+	// failureThreshold checks in a row leaves the answers at once, and comes
+	// back after as many successes; when every endpoint of the hostname
+	// fails, all are answered as if healthy. The external-dns provider
+	// ignores it.
+	// +optional
+	HealthCheck *DNSHealthCheck `json:"healthCheck,omitempty"`
 }
+
+// DNSHealthCheck is how convoy's DNS servers probe an endpoint.
+// +kubebuilder:validation:XValidation:rule="!has(self.path) || self.type == 'HTTP'",message="path is only for HTTP health checks"
+// +kubebuilder:validation:XValidation:rule="!has(self.timeoutSeconds) || !has(self.intervalSeconds) || self.timeoutSeconds <= self.intervalSeconds",message="timeoutSeconds must not exceed intervalSeconds"
+type DNSHealthCheck struct {
+	// Type is TCP (a connection is accepted) or HTTP (a GET answers 2xx or
+	// 3xx, redirects not followed).
+	// +kubebuilder:validation:Enum=TCP;HTTP
+	Type DNSHealthCheckType `json:"type"`
+
+	// Path of an HTTP check's GET; / when empty.
+	// +optional
+	// +kubebuilder:validation:MaxLength=1024
+	// +kubebuilder:validation:Pattern=`^/`
+	Path string `json:"path,omitempty"`
+
+	// Port to probe on each load balancer address. Default: the endpoint
+	// Service's first TCP port (what the load balancer listens on), 80
+	// when it has none.
+	// +optional
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=65535
+	Port int32 `json:"port,omitempty"`
+
+	// IntervalSeconds between two checks of an address.
+	// +optional
+	// +kubebuilder:default=5
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=300
+	IntervalSeconds int32 `json:"intervalSeconds,omitempty"`
+
+	// FailureThreshold is how many checks in a row must fail for an
+	// endpoint to leave the answers, and succeed for it to come back.
+	// +optional
+	// +kubebuilder:default=3
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=10
+	FailureThreshold int32 `json:"failureThreshold,omitempty"`
+
+	// TimeoutSeconds bounds one check.
+	// +optional
+	// +kubebuilder:default=2
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=60
+	TimeoutSeconds int32 `json:"timeoutSeconds,omitempty"`
+}
+
+// DNSHealthCheckType is how an endpoint is probed.
+type DNSHealthCheckType string
+
+const (
+	DNSHealthCheckTCP  DNSHealthCheckType = "TCP"
+	DNSHealthCheckHTTP DNSHealthCheckType = "HTTP"
+)
 
 // DNSProvider is who serves an application's weighted records.
 // +kubebuilder:validation:Enum=convoy;external-dns

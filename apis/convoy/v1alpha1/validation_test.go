@@ -257,6 +257,19 @@ func TestValidationAcceptsValidObjects(t *testing.T) {
 				t.Errorf("ttlSeconds = %d, want default 30", ttl)
 			}
 		}},
+		{name: "dns health check with defaults", obj: app(func(a *v1.Application) {
+			a.Spec.Template.Traffic = &v1.TrafficSpec{DNS: &v1.DNSTraffic{Hostname: "web.example.com",
+				HealthCheck: &v1.DNSHealthCheck{Type: v1.DNSHealthCheckHTTP, Path: "/healthz"}}}
+		}), check: func(t *testing.T, got client.Object) {
+			hc := got.(*v1.Application).Spec.Template.Traffic.DNS.HealthCheck
+			if hc.IntervalSeconds != 5 || hc.FailureThreshold != 3 || hc.TimeoutSeconds != 2 || hc.Port != 0 || hc.Path != "/healthz" {
+				t.Errorf("healthCheck = %+v, want interval 5, threshold 3, timeout 2, no port, path /healthz", hc)
+			}
+		}},
+		{name: "tcp dns health check on a port", obj: app(func(a *v1.Application) {
+			a.Spec.Template.Traffic = &v1.TrafficSpec{DNS: &v1.DNSTraffic{Hostname: "web.example.com",
+				HealthCheck: &v1.DNSHealthCheck{Type: v1.DNSHealthCheckTCP, Port: 8443, IntervalSeconds: 1, FailureThreshold: 1, TimeoutSeconds: 1}}}
+		})},
 		{name: "helm values and revision history limit", obj: app(func(a *v1.Application) {
 			a.Spec.RevisionHistoryLimit = ptr[int32](1)
 			a.Spec.Template.Values = &apiextensionsv1.JSON{Raw: []byte(`{"replicaCount":4,"image":{"tag":"v1.2.3"}}`)}
@@ -455,6 +468,27 @@ func TestValidationRejectsInvalidObjects(t *testing.T) {
 			dnsTraffic(a)
 			a.Spec.Template.Traffic.DNS.TTLSeconds = 86401
 		}), nil, dns + ".ttlSeconds", "less than or equal to 86400"},
+
+		{"health check path on a TCP check", app(func(a *v1.Application) {
+			dnsTraffic(a)
+			a.Spec.Template.Traffic.DNS.HealthCheck = &v1.DNSHealthCheck{Type: v1.DNSHealthCheckTCP, Path: "/healthz"}
+		}), nil, dns + ".healthCheck", "path is only for HTTP health checks"},
+		{"health check timeout above its interval", app(func(a *v1.Application) {
+			dnsTraffic(a)
+			a.Spec.Template.Traffic.DNS.HealthCheck = &v1.DNSHealthCheck{Type: v1.DNSHealthCheckHTTP, IntervalSeconds: 1, TimeoutSeconds: 2}
+		}), nil, dns + ".healthCheck", "timeoutSeconds must not exceed intervalSeconds"},
+		{"health check of an unknown type", app(func(a *v1.Application) {
+			dnsTraffic(a)
+			a.Spec.Template.Traffic.DNS.HealthCheck = &v1.DNSHealthCheck{Type: "ICMP"}
+		}), nil, dns + ".healthCheck.type", "Unsupported value"},
+		{"health check interval 0", app(func(a *v1.Application) {
+			dnsTraffic(a)
+			a.Spec.Template.Traffic.DNS.HealthCheck = &v1.DNSHealthCheck{Type: v1.DNSHealthCheckTCP}
+		}), rawSet(int64(0), "spec", "template", "traffic", "dns", "healthCheck", "intervalSeconds"), dns + ".healthCheck.intervalSeconds", "greater than or equal to 1"},
+		{"health check path not absolute", app(func(a *v1.Application) {
+			dnsTraffic(a)
+			a.Spec.Template.Traffic.DNS.HealthCheck = &v1.DNSHealthCheck{Type: v1.DNSHealthCheckHTTP, Path: "healthz"}
+		}), nil, dns + ".healthCheck.path", "should match"},
 
 		// Application.
 		{"revisionHistoryLimit 0", app(func(a *v1.Application) { a.Spec.RevisionHistoryLimit = ptr[int32](0) }), nil,

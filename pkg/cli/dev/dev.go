@@ -46,6 +46,6 @@ Build the binaries it runs first with 'make tools'.`,
 	cmd.PersistentFlags().StringVar(&o.dir, "dir", "", "state directory (default $XDG_CACHE_HOME/convoy/dev/NAME, or $CONVOY_DEV_DIR/NAME)")
 	cmd.PersistentFlags().StringVar(&o.toolsDir, "tools-dir", devenv.DefaultToolsDir(), "where 'make tools' put the binaries")
 	cmd.AddCommand(newUpCommand(o), newDownCommand(o), newStatusCommand(o), newLoadBalancerCommand(o),
-		newTrafficCommand(o), newChartsCommand(o), newAPIProxyCommand(o), newCutCommand(o), newRestoreCommand(o))
+		newTrafficCommand(o), newChartsCommand(o), newAPIProxyCommand(o), newCutCommand(o), newRestoreCommand(o), newFailEndpointsCommand(o))
 	return cmd
 }

@@ -28,6 +28,9 @@ const (
 type endpoint struct {
 	addresses []string
 	target    string
+	// port is the Service's first TCP port, which health checks probe by
+	// default; 0 when it has none.
+	port int32
 }
 
 // verdict says why a (cluster, release) gets no weight; the zero verdict
@@ -88,6 +91,12 @@ func (r *Reconciler) endpointIn(ctx context.Context, cluster string, rel *convoy
 	}
 	svc := balancers[0]
 	var ep endpoint
+	for _, p := range svc.Spec.Ports {
+		if p.Protocol == corev1.ProtocolTCP || p.Protocol == "" {
+			ep.port = p.Port
+			break
+		}
+	}
 	for _, ing := range svc.Status.LoadBalancer.Ingress {
 		if addr, err := netip.ParseAddr(ing.IP); err == nil {
 			ep.addresses = append(ep.addresses, addr.String())

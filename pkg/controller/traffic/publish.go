@@ -27,6 +27,10 @@ const (
 	ReasonHostnameConflict = "HostnameConflict"
 	ReasonKeepingLastGood  = "KeepingLastGoodRecords"
 	ReasonInvalidTraffic   = "InvalidTraffic"
+	// ReasonRecordSetRefused: a DNS server refuses the record set as
+	// invalid (such as a CNAME at a zone apex) and keeps answering the
+	// hostname with what it served before.
+	ReasonRecordSetRefused = "RecordSetRefused"
 )
 
 // publication is what publish did for one hostname.
@@ -78,7 +82,7 @@ func (r *Reconciler) publish(ctx context.Context, namespace, app string, g *host
 		pub.problem = verdict{reason: ReasonInvalidTraffic, message: err.Error(), stalled: true}
 		return pub, nil
 	}
-	spec := convoyv1alpha1.DNSRecordSetSpec{Hostname: g.hostname, TTLSeconds: g.dns.TTLSeconds, Provider: provider}
+	spec := convoyv1alpha1.DNSRecordSetSpec{Hostname: g.hostname, TTLSeconds: g.dns.TTLSeconds, Provider: provider, HealthCheck: g.dns.HealthCheck}
 	for i, t := range g.targets {
 		for j, c := range t.tt.Spec.Clusters {
 			id := setIdentifier(c.Name, t.rel.Name)
@@ -87,7 +91,7 @@ func (r *Reconciler) publish(ctx context.Context, namespace, app string, g *host
 			if w > 0 {
 				ep := endpoints[id]
 				spec.Records = append(spec.Records, convoyv1alpha1.DNSRecord{
-					SetIdentifier: id, Cluster: c.Name, Release: t.rel.Name, Addresses: ep.addresses, Target: ep.target, Weight: w,
+					SetIdentifier: id, Cluster: c.Name, Release: t.rel.Name, Addresses: ep.addresses, Target: ep.target, Port: ep.port, Weight: w,
 				})
 			}
 		}
@@ -114,7 +118,27 @@ func (r *Reconciler) publish(ctx context.Context, namespace, app string, g *host
 		}
 	}
 	pub.served, pub.since, pub.missing = dnsrecords.Served(pub.records, required)
+	if v := refusedVerdict(pub.records, required); !v.ok() && pub.problem.ok() {
+		pub.problem = v
+	}
 	return pub, nil
+}
+
+// refusedVerdict is the verdict on a record set whose current generation
+// required DNS servers refuse, the zero verdict when none does. Nothing
+// but new records changes it, so it stalls.
+func refusedVerdict(rs *convoyv1alpha1.DNSRecordSet, required []string) verdict {
+	refusals := dnsrecords.Refusals(rs, required)
+	if len(refusals) == 0 {
+		return verdict{}
+	}
+	var names []string
+	for _, r := range refusals {
+		names = append(names, r.Name)
+	}
+	return verdict{reason: ReasonRecordSetRefused, stalled: true,
+		message: fmt.Sprintf("DNS server %s refuses generation %d of the records of %s, and answers it with the records it served before: %s",
+			strings.Join(names, ", "), rs.Generation, rs.Spec.Hostname, refusals[0].Refused)}
 }
 
 // observe finds each (cluster, release)'s endpoint and healthy capacity.

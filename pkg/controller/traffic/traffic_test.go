@@ -8,6 +8,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	convoyv1alpha1 "github.com/convoy-rollouts/convoy/apis/convoy/v1alpha1"
+	"github.com/convoy-rollouts/convoy/pkg/dnsrecords"
 )
 
 func capacityTarget(generation int64, clusters ...convoyv1alpha1.ClusterCapacityStatus) *convoyv1alpha1.CapacityTarget {
@@ -117,5 +118,39 @@ func TestClusterState(t *testing.T) {
 				t.Fatalf("got %+v, want %s", got, tc.reason)
 			}
 		})
+	}
+}
+
+// I5 on the traffic side: a DNS server's refusal of the record set's
+// current generation stalls every cluster of the hostname with
+// RecordSetRefused, naming the server, the hostname and the cause; a
+// refusal of an older generation does not count.
+func TestRecordSetRefused(t *testing.T) {
+	rs := &convoyv1alpha1.DNSRecordSet{ObjectMeta: metav1.ObjectMeta{Name: "convoy.test", Generation: 3}}
+	rs.Spec.Hostname = "convoy.test"
+	rs.Status.Servers = []convoyv1alpha1.DNSServerStatus{
+		{Name: "dns-a", ObservedGeneration: 3, Refused: `CNAME target "lb.example.com." at a zone apex`},
+		{Name: "dns-b", ObservedGeneration: 3},
+		{Name: "dns-c", ObservedGeneration: 2, Refused: "an older problem"},
+	}
+	pub := &publication{records: rs, desired: map[string]int32{"eu/web-1": 1}, verdicts: map[string]verdict{}}
+	required := []string{"dns-a", "dns-b", "dns-c"}
+	pub.served, pub.since, pub.missing = dnsrecords.Served(rs, required)
+	if pub.served {
+		t.Fatal("a refused generation counts as served")
+	}
+	pub.problem = refusedVerdict(rs, required)
+	st := convoyv1alpha1.ClusterTrafficStatus{DesiredWeight: 1}
+	v := clusterState("eu/web-1", st, pub, time.Now(), "convoy.test")
+	if v.reason != ReasonRecordSetRefused || !v.stalled {
+		t.Fatalf("verdict %+v, want a stalled %s", v, ReasonRecordSetRefused)
+	}
+	for _, want := range []string{"dns-a", "convoy.test", "generation 3", "at a zone apex"} {
+		if !strings.Contains(v.message, want) {
+			t.Errorf("message %q does not say %q", v.message, want)
+		}
+	}
+	if strings.Contains(v.message, "dns-c") {
+		t.Errorf("message %q counts a refusal of an older generation", v.message)
 	}
 }

@@ -1,7 +1,9 @@
 // Package loopbacklb stands in for a cloud's load balancer controller in the
 // local environment. Each application cluster gets a /24 of the loopback
 // range; every Service of type LoadBalancer there gets the next free address
-// of it in status.loadBalancer.ingress, as a cloud would assign a public one.
+// of it in status.loadBalancer.ingress, as a cloud would assign a public one,
+// and the address really listens on the Service's TCP ports, answering 200
+// while the Service has ready endpoints and 503 when it has none (listen.go).
 //
 // It is part of the environment, not of convoy: convoy only reads the
 // addresses, exactly as it reads a cloud's.
@@ -32,6 +34,9 @@ type Cluster struct {
 	Config *rest.Config
 	// Subnet is the /24 its addresses come from; see SubnetFor.
 	Subnet netip.Prefix
+	// Failed, when set and true, breaks the cluster's data plane on
+	// purpose: its load balancers refuse connections (see Listen).
+	Failed func() bool
 }
 
 // SubnetFor is the address range of the i-th application cluster
@@ -40,10 +45,12 @@ func SubnetFor(i int) netip.Prefix {
 	return netip.PrefixFrom(netip.AddrFrom4([4]byte{127, 1, byte(i + 1), 0}), 24)
 }
 
-// Run serves every cluster until ctx ends.
+// Run serves every cluster until ctx ends: assigns addresses and listens
+// on them (see Listen).
 func Run(ctx context.Context, clusters []Cluster, log io.Writer) error {
 	var wg sync.WaitGroup
-	errs := make(chan error, len(clusters))
+	errs := make(chan error, len(clusters)+1)
+	wg.Go(func() { errs <- Listen(ctx, clusters, log) })
 	for _, c := range clusters {
 		cs, err := kubernetes.NewForConfig(c.Config)
 		if err != nil {
