@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"math/rand"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -252,7 +253,7 @@ func (f *fleet) write(r *simRelease, p *Patch) {
 			r.available[c] = v
 		}
 	}
-	f.logf("%s %s %s → %v", r.name, p.Target.Role, p.Target.Kind, p.Values)
+	f.logf("%s %s %s → %s", r.name, p.Target.Role, p.Target.Kind, compactValues(p.Values))
 }
 
 // controllers make one pending cluster of each target ready, unless its
@@ -528,4 +529,135 @@ func TestInvariantsCatchBrokenPlanners(t *testing.T) {
 			}
 		}
 	}
+}
+
+// supersessionStories: a release superseded mid-rollout at each step of
+// each preset, told as the multi-release simulator plays it.
+var supersessionStories = []struct {
+	file   string
+	preset convoyv1alpha1.StrategyPreset
+}{
+	{"supersede-vanguard.story", convoyv1alpha1.PresetVanguard},
+	{"supersede-canary.story", convoyv1alpha1.PresetCanary},
+	{"supersede-blue-green.story", convoyv1alpha1.PresetBlueGreen},
+}
+
+const supersessionLegend = `r1 completed (the incumbent); r2 was walked to the step named and achieved it; then a new template
+makes r3, which rolls out its step 0 while r2 is superseded. Each line: the tick, the write the
+release controller made (or -), then per release its capacity in percent of full, its DNS weight,
+and its share of the answers; * marks a target not reported achieved in every cluster yet, and
+"pods" the percent of pods ready. Capacity always covers share (I1); r2 keeps its weight until
+r3 and r1 hold the step's capacity, then its traffic leaves, then its capacity (I3).`
+
+func TestSupersessionStories(t *testing.T) {
+	for _, s := range supersessionStories {
+		t.Run(strings.TrimSuffix(s.file, ".story"), func(t *testing.T) {
+			steps := presetSteps(s.preset)
+			var log strings.Builder
+			fmt.Fprintf(&log, "# A release superseded at each step of the %s preset, 3 clusters.\n#\n", s.preset)
+			for _, line := range strings.Split(supersessionLegend, "\n") {
+				fmt.Fprintf(&log, "# %s\n", line)
+			}
+			last := int32(len(steps)) - 1
+			for k := range last + 2 {
+				// k = last+1: r2 superseded half-way through its last step,
+				// once the incumbent's weight is 0 but before it completes.
+				midway := k > last
+				f := newFleet(1, len(storyClusters), Plan)
+				f.clusters = storyClusters
+				f.release(steps)
+				if err := f.settleAll(); err != nil {
+					t.Fatal(err)
+				}
+				f.release(steps)
+				for i := int32(0); i <= min(k, last); i++ {
+					f.releases[1].targetStep = i
+					if i == last && midway {
+						for allZero(f.releases[0].capacity) || !allZero(f.releases[0].traffic) {
+							if err := f.step(); err != nil {
+								t.Fatal(err)
+							}
+						}
+						break
+					}
+					if err := f.settleAll(); err != nil {
+						t.Fatal(err)
+					}
+				}
+				what := "superseded"
+				switch {
+				case midway:
+					what, k = "superseded half-way, the incumbent's weight 0 already,", last
+				case f.releases[1].complete:
+					what = "complete, so it is r3's incumbent and r1 is superseded,"
+				}
+				fmt.Fprintf(&log, "\n== r2 %s at step %d (%s)\nstart  %s\n", what, k, steps[k].Name, f.describe())
+				f.release(steps)
+				f.log = nil
+				f.headDone = false
+				for tick := 1; !f.headDone; tick++ {
+					if tick > 200 {
+						t.Fatal("r3's step 0 not done after 200 ticks")
+					}
+					if err := f.step(); err != nil {
+						t.Fatal(err)
+					}
+					write := "-"
+					for _, l := range f.log {
+						if _, after, ok := strings.Cut(l, " r"); ok && strings.Contains(l, "→") {
+							write = "r" + after
+						}
+					}
+					f.log = nil
+					fmt.Fprintf(&log, "%3d  %-34s %s\n", tick, write, f.describe())
+				}
+				if r2 := f.releases[1]; !r2.complete && (!allZero(r2.capacity) || !allZero(r2.traffic)) {
+					t.Fatalf("r2 not retired: capacity %v, traffic %v", r2.capacity, r2.traffic)
+				}
+			}
+			golden(t, filepath.Join("testdata", s.file), log.String())
+		})
+	}
+}
+
+// describe is each release's capacity, weight and share of the answers.
+func (f *fleet) describe() string {
+	var total int64
+	for _, r := range f.releases {
+		total += int64(sumOf(r.traffic))
+	}
+	var parts []string
+	for _, r := range f.releases {
+		c0 := f.clusters[0]
+		mark := func(pending map[string]bool) string {
+			if len(pending) > 0 {
+				return "*"
+			}
+			return ""
+		}
+		share := 0.0
+		if total > 0 {
+			share = float64(sumOf(r.traffic)) * 100 / float64(total)
+		}
+		parts = append(parts, fmt.Sprintf("%s %3d%%%-1s pods %3d%% w %3d%-1s %5.1f%%", r.name, r.capacity[c0], mark(r.capPending),
+			r.available[c0], r.traffic[c0], mark(r.trafficPending), share))
+	}
+	return strings.Join(parts, " | ")
+}
+
+// compactValues is one value when every cluster has it.
+func compactValues(m map[string]int32) string {
+	values := slices.Sorted(maps.Values(m))
+	if len(values) > 0 && values[0] == values[len(values)-1] {
+		return fmt.Sprint(values[0])
+	}
+	return fmt.Sprint(m)
+}
+
+func sumOf(m map[string]int32) int32 {
+	var s int32
+	for _, v := range m {
+		s += v
+	}
+	return s
 }
