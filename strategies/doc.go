@@ -92,10 +92,42 @@
 //     step never has both weights zero (nor, for a first release, a zero
 //     contender weight at the last step), so DNS always has an endpoint.
 //
-// Weights are relative. When a strategy's weights keep the same sum from
-// step to step (every preset uses 100), one release's share only grows
-// while the other's shrinks and no write overshoots the step's split. When
-// both weights move the same way (10/10 to 100/300), writing one target at
-// a time can briefly give a release more share than either step does; keep
-// step weights on a common total to avoid it.
+// Weights are relative, and every step's weights must sum to the same
+// total (every preset uses 100): then one release's share only grows while
+// the other's shrinks and no write overshoots the step's split. Different
+// totals (10/10 to 100/300) would make both weights rise, and whichever
+// rose first would briefly hold more share than either step gives it.
+//
+// # The invariants
+//
+// docs/traffic.md lists convoy's safety promises. Plan enforces three:
+//
+//   - I1, capacity covers traffic. A step may not give a release a larger
+//     share of its traffic than its capacity percent. Every traffic write
+//     is checked (coveredMove): after it, no release whose share grew holds
+//     more of the total weight than the smallest capacity percent among
+//     the clusters where it has weight. When the whole move would break
+//     that (weights that start off the strategy's total), Plan writes the
+//     farthest partial move that keeps it, and the next call goes on.
+//   - I3, supersession goes through the planner. Input.Superseded lists
+//     the releases a newer one overtook (and older ones still holding
+//     something). They only fall, to zero, in the lower phases: their
+//     traffic leaves first among the falling weights, after the contender's
+//     and the incumbent's capacity rose and their traffic moved, so the
+//     releases taking that traffic have the capacity for it; their capacity
+//     leaves once their traffic is zero and achieved. A step is done only
+//     when they are.
+//   - I4, progress or a reason. Plan never decides nothing while nothing
+//     is pending: it writes, waits for a stage that is moving, or says
+//     which field is wrong. (Its callers' half, re-creating missing
+//     targets and never reading a missing incumbent as none, is the
+//     release controller's.)
+//
+// FuzzPlan checks Plan from random starting states; FuzzRollouts, a
+// multi-release simulator, checks I1 from what DNS would serve and the
+// pods that are ready, I3 at every write and I4 at every step, through new
+// templates at every step, advances, aborts, clusters whose pods turn
+// ready late or are lost, and control planes cut off; a test shows that
+// each check catches a planner broken on purpose. The supersede-*.story
+// files tell supersession at every step of every preset.
 package strategies

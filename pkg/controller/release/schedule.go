@@ -31,8 +31,8 @@ func (r *Reconciler) schedule(ctx context.Context, rel *convoyv1alpha1.Release) 
 		}
 		markScheduled(rel, it.Spec.Clusters)
 		// A target lost since (deleted by hand, or never created because
-		// the manager died half-way) is re-created on every reconcile, at
-		// zero: the strategy raises it again (I4).
+		// the manager died half-way) is re-created on every reconcile (I4),
+		// and the strategy moves it from there.
 		return r.createMissingTargets(ctx, rel, it.Spec.Clusters, false)
 	}
 	if !apierrors.IsNotFound(err) {
@@ -85,6 +85,13 @@ func (r *Reconciler) createMissingTargets(ctx context.Context, rel *convoyv1alph
 		if ct, ok := target.(*convoyv1alpha1.CapacityTarget); ok {
 			for i := range ct.Spec.Clusters {
 				ct.Spec.Clusters[i].TotalReplicaCount = replicas
+				if !all {
+					// A lost CapacityTarget comes back at full capacity, not
+					// at zero: its Deployments may be serving, and a
+					// re-creation must never take running pods away. The
+					// strategy lowers it in the safe order.
+					ct.Spec.Clusters[i].Percent = 100
+				}
 			}
 		}
 		if err := controllerutil.SetControllerReference(rel, target, r.Scheme()); err != nil {
