@@ -3,6 +3,8 @@ package integration
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -14,6 +16,7 @@ import (
 
 	convoyv1alpha1 "github.com/convoy-rollouts/convoy/apis/convoy/v1alpha1"
 	"github.com/convoy-rollouts/convoy/pkg/controller/release"
+	"github.com/convoy-rollouts/convoy/test/chartrepo"
 )
 
 // halfSteps: dark, then half the capacity and traffic each, then all in.
@@ -142,6 +145,60 @@ func TestSupersededReleaseKeepsTrafficUntilTheIncumbentCanCarryIt(t *testing.T) 
 	if w := trafficWeights(t, mgmt, ns, second.Name); sum(w) != 0 {
 		t.Errorf("the superseded release %s still has traffic weights %v", second.Name, w)
 	}
+	sampler.mu.Lock()
+	defer sampler.mu.Unlock()
+	t.Logf("%d samples of the published weights and the pods", sampler.samples)
+	if len(sampler.violations) > 0 {
+		t.Errorf("capacity did not cover traffic (I1) %d times, first: %s", len(sampler.violations), sampler.violations[0])
+	}
+}
+
+// A superseded release keeps its traffic for as long as the release that
+// superseded it cannot start: here its template does not even render, so
+// no capacity is coming. Before, the superseded release was retired at
+// once, and the incumbent took every answer on half its pods.
+func TestSupersededReleaseKeepsTrafficWhileItsSuccessorCannotStart(t *testing.T) {
+	env, _, mgmt, ns := begin(t)
+	repo := helloRepo(t)
+	broken := copyChart(t, helloChart)
+	if err := os.WriteFile(filepath.Join(broken, "templates", "configmap.yaml"),
+		[]byte("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\ndata:\n  x: {{ .Values.nope.deeper }}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	brokenRepo := chartrepo.Start(t, chartrepo.Options{Charts: []chartrepo.Chart{{Dir: broken}}})
+	app := dnsApplication(ns, "stuck", repo.URL)
+	app.Spec.Template.Values.Raw = []byte(`{"replicas":4}`)
+	app.Spec.Template.Strategy = convoyv1alpha1.Strategy{Steps: halfSteps()}
+	hostname := strings.TrimSuffix(app.Spec.Template.Traffic.DNS.Hostname, ".")
+	first, clusters := completeFirstRelease(t, mgmt, app)
+	setValues(t, mgmt, app, `{"replicas":4,"greeting":"two"}`)
+	second := waitForReleases(t, mgmt, app, 2)[1]
+	setTargetStep(t, mgmt, &second, 1)
+	waitStep(t, env, mgmt, &second, 1, first.Name, clusters, map[string]int32{second.Name: 2, first.Name: 2})
+
+	sampler := sampleCapacity(t, mgmt, ns, hostname, nil)
+	changeApplication(t, mgmt, app, func(a *convoyv1alpha1.Application) { a.Spec.Template.Source.Chart.RepoURL = brokenRepo.URL })
+	third := waitForReleases(t, mgmt, app, 3)[2]
+	waitCondition(t, mgmt, &third, func() []metav1.Condition { return third.Status.Conditions }, convoyv1alpha1.ConditionScheduled, "TemplateError", "configmap.yaml")
+	waitCondition(t, mgmt, &second, func() []metav1.Condition { return second.Status.Conditions }, convoyv1alpha1.ConditionSuperseded, release.ReasonNewerRelease, third.Name)
+	time.Sleep(3 * time.Second) // long enough for any retirement to show
+	if w := trafficWeights(t, mgmt, ns, second.Name); sum(w) == 0 {
+		t.Errorf("the superseded release %s lost its traffic while its successor cannot start", second.Name)
+	}
+	for _, cluster := range clusters {
+		if spec, _ := replicasIn(t, env, cluster, ns, second.Name); spec != 2 {
+			t.Errorf("cluster %s: the superseded release %s has %d replicas, want its 2", cluster, second.Name, spec)
+		}
+	}
+
+	// A template that renders again moves everything on, safely.
+	changeApplication(t, mgmt, app, func(a *convoyv1alpha1.Application) {
+		a.Spec.Template.Source.Chart.RepoURL = repo.URL
+		a.Spec.Template.Values.Raw = []byte(`{"replicas":4,"greeting":"four"}`)
+	})
+	fourth := waitForReleases(t, mgmt, app, 4)[3]
+	waitStep(t, env, mgmt, &fourth, 0, first.Name, clusters, map[string]int32{fourth.Name: 0, first.Name: 4, second.Name: 0})
+	sampler.halt()
 	sampler.mu.Lock()
 	defer sampler.mu.Unlock()
 	t.Logf("%d samples of the published weights and the pods", sampler.samples)

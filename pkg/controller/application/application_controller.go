@@ -10,7 +10,6 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -23,6 +22,7 @@ import (
 	"github.com/convoy-rollouts/convoy/pkg/conditions"
 	"github.com/convoy-rollouts/convoy/pkg/render"
 	"github.com/convoy-rollouts/convoy/pkg/roles"
+	"github.com/convoy-rollouts/convoy/pkg/statuspatch"
 )
 
 // Resolver pins a source's version (see render.Renderer).
@@ -56,7 +56,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		return ctrl.Result{}, nil // the Releases go with it: they are owned
 	}
 	log.FromContext(ctx).V(1).Info("reconciling application")
-	before := app.DeepCopy()
+	patcher := statuspatch.New(app)
 	// Stalled is recomputed by every reconcile.
 	meta.RemoveStatusCondition(&app.Status.Conditions, convoyv1alpha1.ConditionStalled)
 
@@ -69,10 +69,8 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		syncErr = r.pruneHistory(ctx, app, releases)
 	}
 	summarize(app, releases)
-	if !equality.Semantic.DeepEqual(before.Status, app.Status) {
-		if err := r.Status().Patch(ctx, app, client.MergeFrom(before)); err != nil {
-			return ctrl.Result{}, fmt.Errorf("writing status: %w", err)
-		}
+	if _, err := patcher.Patch(ctx, r.Client, app); err != nil {
+		return ctrl.Result{}, err
 	}
 	return result, syncErr
 }

@@ -29,7 +29,6 @@ func summarize(app *convoyv1alpha1.Application, releases []*convoyv1alpha1.Relea
 		st.Contender = contender.Name
 		st.Step = stepOf(contender)
 	}
-	st.ObservedGeneration = gen
 
 	rollingOut := contender != nil && !roles.IsComplete(contender)
 	switch {

@@ -8,11 +8,9 @@ package release
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -24,6 +22,7 @@ import (
 	"github.com/convoy-rollouts/convoy/pkg/conditions"
 	"github.com/convoy-rollouts/convoy/pkg/placement"
 	"github.com/convoy-rollouts/convoy/pkg/render"
+	"github.com/convoy-rollouts/convoy/pkg/statuspatch"
 )
 
 // Reconciler reconciles Releases.
@@ -44,7 +43,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	if !rel.DeletionTimestamp.IsZero() {
 		return ctrl.Result{}, nil // its targets are owned and go with it
 	}
-	before := rel.DeepCopy()
+	patcher := statuspatch.New(rel)
 	meta.RemoveStatusCondition(&rel.Status.Conditions, convoyv1alpha1.ConditionStalled)
 
 	err := r.schedule(ctx, rel)
@@ -69,18 +68,17 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		conditions.MarkStalled(&rel.Status.Conditions, rel.Generation, "InvalidStrategy", strategyErr.Error())
 		err = nil
 	}
-	rel.Status.ObservedGeneration = rel.Generation
-	if !equality.Semantic.DeepEqual(before.Status, rel.Status) {
-		// Optimistic locking: a reconcile that read a stale Release loses
-		// and runs again on the fresh one, so every transition is written,
-		// and told (notify), once.
-		if perr := r.Status().Patch(ctx, rel, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{})); perr != nil {
-			if apierrors.IsConflict(perr) {
-				return ctrl.Result{Requeue: true}, nil
-			}
-			return ctrl.Result{}, errors.Join(err, fmt.Errorf("writing status: %w", perr))
-		}
-		r.notify(ctx, before, rel)
+	// Optimistic locking: a reconcile that read a stale Release loses and
+	// runs again on the fresh one, so every transition is written, and
+	// told (notify), once.
+	wrote, perr := patcher.Patch(ctx, r.Client, rel, statuspatch.WithOptimisticLock())
+	switch {
+	case apierrors.IsConflict(perr):
+		return ctrl.Result{Requeue: true}, nil
+	case perr != nil:
+		return ctrl.Result{}, errors.Join(err, perr)
+	case wrote:
+		r.notify(ctx, patcher.Before().(*convoyv1alpha1.Release), rel)
 	}
 	return ctrl.Result{RequeueAfter: requeue}, err
 }

@@ -1,0 +1,71 @@
+// Package statuspatch is the one home of convoy's status writes, after
+// Flux's deferred patcher: a reconciler snapshots the object when it reads
+// it (New), builds the status in memory, and writes it once at the end
+// (Patch). Patch stamps status.observedGeneration with the object's
+// generation, here and nowhere else, compares the status with the snapshot
+// and writes a merge patch only when it changed, so an idle reconcile
+// makes no write.
+package statuspatch
+
+import (
+	"context"
+	"fmt"
+	"reflect"
+
+	"k8s.io/apimachinery/pkg/api/equality"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+)
+
+// Patcher holds the object as it was read.
+type Patcher struct {
+	before client.Object
+}
+
+// New snapshots obj, which must be a pointer to a struct with a Status
+// field holding an ObservedGeneration (directly or in an embedded struct).
+func New(obj client.Object) *Patcher {
+	return &Patcher{before: obj.DeepCopyObject().(client.Object)}
+}
+
+// Before is the object as it was read.
+func (p *Patcher) Before() client.Object { return p.before }
+
+// Option changes how Patch writes.
+type Option func(*options)
+
+type options struct {
+	optimisticLock bool
+}
+
+// WithOptimisticLock makes the write fail with a Conflict when the object
+// changed since it was read, so a reconcile that worked from a stale copy
+// loses and runs again on the fresh one: a transition is then written, and
+// told, once.
+func WithOptimisticLock() Option { return func(o *options) { o.optimisticLock = true } }
+
+// Patch sets obj's status.observedGeneration to its generation and writes
+// the status when it differs from the snapshot. It reports whether it
+// wrote.
+func (p *Patcher) Patch(ctx context.Context, c client.Client, obj client.Object, opts ...Option) (bool, error) {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
+	status := statusOf(obj)
+	status.FieldByName("ObservedGeneration").SetInt(obj.GetGeneration())
+	if equality.Semantic.DeepEqual(statusOf(p.before).Interface(), status.Interface()) {
+		return false, nil
+	}
+	patch := client.MergeFrom(p.before)
+	if o.optimisticLock {
+		patch = client.MergeFromWithOptions(p.before, client.MergeFromWithOptimisticLock{})
+	}
+	if err := c.Status().Patch(ctx, obj, patch); err != nil {
+		return false, fmt.Errorf("writing the status of %s %s: %w", reflect.TypeOf(obj).Elem().Name(), obj.GetName(), err)
+	}
+	return true, nil
+}
+
+func statusOf(obj client.Object) reflect.Value {
+	return reflect.ValueOf(obj).Elem().FieldByName("Status")
+}
