@@ -3,6 +3,8 @@ package clusters
 import (
 	"context"
 	"fmt"
+	"reflect"
+	"slices"
 	"sync"
 	"time"
 
@@ -39,6 +41,26 @@ type caches struct {
 	mu       sync.Mutex
 	byName   map[string]*clusterCache
 	handlers []Handler
+	// kinds are watched on top of Watched, as controllers asked (Watch).
+	kinds []client.Object
+}
+
+// Watch adds kinds to those watched in every cluster, with the same label
+// filter and the same OnChange handlers, for a controller that needs more
+// than Watched. Register kinds before the first Cache.
+func (s *Store) Watch(kinds ...client.Object) {
+	s.caches.mu.Lock()
+	defer s.caches.mu.Unlock()
+	for _, kind := range kinds {
+		if !slices.ContainsFunc(s.caches.watched(), func(k client.Object) bool { return reflect.TypeOf(k) == reflect.TypeOf(kind) }) {
+			s.caches.kinds = append(s.caches.kinds, kind)
+		}
+	}
+}
+
+// watched is every kind a cluster cache watches.
+func (cs *caches) watched() []client.Object {
+	return append(slices.Clone(Watched), cs.kinds...)
 }
 
 // OnChange registers a handler for changes to watched objects in every
@@ -50,7 +72,7 @@ func (s *Store) OnChange(h Handler) {
 }
 
 // Cache returns a started cache of the named cluster's convoy-labelled
-// Deployments, Pods and Services, built on first use and rebuilt when the cluster's
+// Deployments, Pods and Services (and the kinds added by Watch), built on first use and rebuilt when the cluster's
 // URL or credentials change.
 func (s *Store) Cache(ctx context.Context, name string) (cache.Cache, error) {
 	cfg, version, err := s.config(ctx, name)
@@ -73,7 +95,7 @@ func (s *Store) Cache(ctx context.Context, name string) (cache.Cache, error) {
 	if err != nil {
 		return nil, &Error{name, ReasonClusterUnreachable, err}
 	}
-	for _, kind := range Watched {
+	for _, kind := range s.caches.watched() {
 		informer, err := c.GetInformer(ctx, kind)
 		if err != nil {
 			return nil, &Error{name, ReasonClusterUnreachable, err}
