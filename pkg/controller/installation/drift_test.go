@@ -82,7 +82,7 @@ func TestInSync(t *testing.T) {
 			c := firstContainer(l)
 			c["image"] = "web:2"
 		},
-		"label changed": func(l *unstructured.Unstructured) { l.SetLabels(map[string]string{"app": "other"}) },
+		"label changed":   func(l *unstructured.Unstructured) { l.SetLabels(map[string]string{"app": "other"}) },
 		"annotation gone": func(l *unstructured.Unstructured) { l.SetAnnotations(nil) },
 		"container added": func(l *unstructured.Unstructured) {
 			spec := l.Object["spec"].(map[string]any)["template"].(map[string]any)["spec"].(map[string]any)
