@@ -8,6 +8,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	convoyv1alpha1 "github.com/convoy-rollouts/convoy/apis/convoy/v1alpha1"
@@ -86,9 +87,17 @@ func (r *Reconciler) retire(ctx context.Context, rel *convoyv1alpha1.Release) er
 	if !traffic.Achieved {
 		return nil // traffic leaves first
 	}
-	if !allZero(observeCapacity(t.capacity).Values) {
+	capacity := observeCapacity(t.capacity)
+	if !allZero(capacity.Values) {
 		return r.patchTarget(ctx, t, zero(strategies.Capacity))
 	}
+	// BEGIN I9 (drift helper; the lead re-homes this call): with no
+	// traffic and no capacity left anywhere, the retired release goes idle:
+	// it runs nothing and holds no load-balancer address.
+	if capacity.Achieved && !t.installation.Spec.Idle {
+		return r.Patch(ctx, t.installation, client.RawPatch(types.MergePatchType, []byte(`{"spec":{"idle":true}}`)))
+	}
+	// END I9
 	return nil
 }
 
