@@ -28,8 +28,8 @@ const (
 	// a release's objects in an application cluster: deleting it lets the
 	// cluster's garbage collector remove them.
 	anchorSuffix = "-anchor"
-	// labelAnchor marks anchors.
-	labelAnchor = "convoy.dev/anchor"
+	// LabelAnchor marks anchors, the ConfigMaps that own a release's objects.
+	LabelAnchor = "convoy.dev/anchor"
 )
 
 // Reasons a cluster's installation is not ready.
@@ -126,7 +126,7 @@ func (ci *clusterInstall) ensureAnchor(ctx context.Context, ns string) (*corev1.
 	err := c.Get(ctx, key, anchor)
 	if apierrors.IsNotFound(err) {
 		labels := releaseLabels(ci.it)
-		labels[labelAnchor] = "true"
+		labels[LabelAnchor] = "true"
 		anchor = &corev1.ConfigMap{
 			ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: key.Name, Labels: labels},
 			Data:       map[string]string{"installationTargetUID": string(ci.it.UID)},

@@ -65,7 +65,7 @@ func installedObject(obj client.Object) bool {
 	if obj.GetLabels()[convoyv1alpha1.LabelRelease] == "" {
 		return false
 	}
-	if obj.GetLabels()[labelAnchor] == "true" {
+	if obj.GetLabels()[LabelAnchor] == "true" {
 		return true
 	}
 	for _, ref := range obj.GetOwnerReferences() {
