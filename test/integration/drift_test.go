@@ -86,8 +86,17 @@ func TestDriftIsCorrected(t *testing.T) {
 		}
 		return nil
 	})
-	expectEvent(t, mgmt, ns, rel.Name, installation.ReasonDriftCorrected, "Deployment "+ns+"/"+dep.Name)
-	expectEvent(t, mgmt, ns, rel.Name, installation.ReasonDriftCorrected, "ConfigMap "+ns+"/"+cm.Name)
+	expectEvent(t, mgmt, ns, rel.Name, installation.ReasonDriftCorrected, "cluster "+clusters[0]+": ")
+	for _, object := range []string{"Deployment " + ns + "/" + dep.Name, "ConfigMap " + ns + "/" + cm.Name} {
+		eventually(t, 30*time.Second, func() error {
+			for _, line := range managerLogs.lines() {
+				if line["msg"] == "drift corrected" && line["release"] == rel.Name && line["cluster"] == clusters[0] && line["object"] == object {
+					return nil
+				}
+			}
+			return fmt.Errorf("no log line of drift corrected in %s for %s", clusters[0], object)
+		})
+	}
 	if spec, _ := replicasIn(t, env, clusters[0], ns, rel.Name); spec != replicas {
 		t.Errorf("Deployment at %d replicas after the drift was corrected, want the capacity controller's %d", spec, replicas)
 	}

@@ -59,6 +59,8 @@ type clusterInstall struct {
 	cluster string
 	client  client.Client
 	cache   cache.Cache
+	// corrected are the objects found changed and applied again.
+	corrected []string
 }
 
 // installIn applies the objects to one cluster: namespaces first, then each
@@ -73,6 +75,7 @@ func (r *Reconciler) installIn(ctx context.Context, it *convoyv1alpha1.Installat
 		return clusterResult{reason: string(clusters.ReasonOf(err)), message: err.Error()}
 	}
 	ci := &clusterInstall{Reconciler: r, it: it, cluster: cluster, client: c, cache: objects}
+	defer ci.reportDrift()
 	anchors := map[string]*corev1.ConfigMap{}
 	for _, obj := range objs {
 		ns := obj.GetNamespace()

@@ -90,12 +90,23 @@ func (r *Reconciler) targetsOf(ctx context.Context, obj client.Object) []reconci
 	return reqs
 }
 
-// driftCorrected tells that an object changed in the cluster was restored.
+// driftCorrected logs an object changed in the cluster and restored, and
+// keeps it for the cluster's event.
 func (ci *clusterInstall) driftCorrected(ctx context.Context, live *unstructured.Unstructured) {
-	ctrl.LoggerFrom(ctx).Info("drift corrected: an object changed in the cluster was applied again",
-		"cluster", ci.cluster, "object", describe(live))
+	ctrl.LoggerFrom(ctx).Info("drift corrected", "cluster", ci.cluster, "object", describe(live))
+	ci.corrected = append(ci.corrected, describe(live))
+}
+
+// reportDrift tells, in one event per cluster and reconcile, which objects
+// were changed there and applied again. (Events of one reason on one object
+// are folded into a series that keeps the first note: one per object would
+// hide all but the first.)
+func (ci *clusterInstall) reportDrift() {
+	if len(ci.corrected) == 0 {
+		return
+	}
 	ci.Recorder.Eventf(ci.it, nil, corev1.EventTypeNormal, ReasonDriftCorrected, "Apply",
-		"cluster %s: %s was changed there and is applied again", ci.cluster, describe(live))
+		"cluster %s: %s changed there, applied again", ci.cluster, strings.Join(ci.corrected, ", "))
 }
 
 // inSync reports whether the live object still holds everything the
