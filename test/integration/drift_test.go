@@ -10,6 +10,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -146,6 +147,16 @@ func checkIdle(t testing.TB, env *testenv.Env, clusters []string, ns, release st
 	return nil
 }
 
+// targetState describes an InstallationTarget for failure messages.
+func targetState(t testing.TB, c client.Client, ns, name string) string {
+	it := &convoyv1alpha1.InstallationTarget{}
+	if err := c.Get(ctxFor(t), client.ObjectKey{Namespace: ns, Name: name}, it); err != nil {
+		return err.Error()
+	}
+	ready := meta.FindStatusCondition(it.Status.Conditions, convoyv1alpha1.ConditionReady)
+	return fmt.Sprintf("installation target %s: generation %d observed %d, idle %t, Ready %+v", name, it.Generation, it.Status.ObservedGeneration, it.Spec.Idle, ready)
+}
+
 // A release retired behind two newer ones runs nothing and holds no
 // address: its CronJob is suspended and its LoadBalancer Service released
 // in every cluster, while the newest release keeps both.
@@ -165,14 +176,12 @@ func TestRetiredReleaseIsIdle(t *testing.T) {
 	}
 	// The first release is neither the contender nor its incumbent.
 	eventually(t, 2*time.Minute, func() error {
-		it := &convoyv1alpha1.InstallationTarget{}
-		if err := mgmt.Get(ctxFor(t), client.ObjectKey{Namespace: ns, Name: first.Name}, it); err != nil {
-			return err
+		if err := checkIdle(t, env, clusters, ns, first.Name, true); err != nil {
+			rel := &convoyv1alpha1.Release{}
+			_ = mgmt.Get(ctxFor(t), client.ObjectKey{Namespace: ns, Name: first.Name}, rel)
+			return fmt.Errorf("%w; %s; release conditions %+v", err, targetState(t, mgmt, ns, first.Name), rel.Status.Conditions)
 		}
-		if !it.Spec.Idle {
-			return fmt.Errorf("retired release %s: installation target not idle", first.Name)
-		}
-		return checkIdle(t, env, clusters, ns, first.Name, true)
+		return nil
 	})
 	waitInstalled(t, mgmt, ns, names[2])
 	if err := checkIdle(t, env, clusters, ns, names[2], false); err != nil {
@@ -206,7 +215,12 @@ func TestIdleTargetComesBack(t *testing.T) {
 		if err := mgmt.Patch(ctx, spare, client.RawPatch(types.MergePatchType, []byte(patch))); err != nil {
 			t.Fatal(err)
 		}
-		eventually(t, time.Minute, func() error { return checkIdle(t, env, clusters, ns, spare.Name, idle) })
+		eventually(t, time.Minute, func() error {
+			if err := checkIdle(t, env, clusters, ns, spare.Name, idle); err != nil {
+				return fmt.Errorf("%w; %s", err, targetState(t, mgmt, ns, spare.Name))
+			}
+			return nil
+		})
 	}
 	// With its address back, the Service is a LoadBalancer again.
 	eventually(t, time.Minute, func() error {
