@@ -3,6 +3,8 @@ package clusters
 import (
 	"context"
 	"fmt"
+	"reflect"
+	"slices"
 	"sync"
 	"time"
 
@@ -30,8 +32,12 @@ type Handler func(cluster string, obj client.Object)
 
 type clusterCache struct {
 	version string
-	cache   cache.Cache
-	stop    context.CancelFunc
+	// ready is closed once the cache has synced (cache and stop are set)
+	// or failed to (err is set).
+	ready chan struct{}
+	cache cache.Cache
+	stop  context.CancelFunc
+	err   error
 }
 
 // caches holds the Store's per-cluster caches.
@@ -39,6 +45,26 @@ type caches struct {
 	mu       sync.Mutex
 	byName   map[string]*clusterCache
 	handlers []Handler
+	// kinds are watched on top of Watched, as controllers asked (Watch).
+	kinds []client.Object
+}
+
+// Watch adds kinds to those watched in every cluster, with the same label
+// filter and the same OnChange handlers, for a controller that needs more
+// than Watched. Register kinds before the first Cache.
+func (s *Store) Watch(kinds ...client.Object) {
+	s.caches.mu.Lock()
+	defer s.caches.mu.Unlock()
+	for _, kind := range kinds {
+		if !slices.ContainsFunc(s.caches.watched(), func(k client.Object) bool { return reflect.TypeOf(k) == reflect.TypeOf(kind) }) {
+			s.caches.kinds = append(s.caches.kinds, kind)
+		}
+	}
+}
+
+// watched is every kind a cluster cache watches.
+func (cs *caches) watched() []client.Object {
+	return append(slices.Clone(Watched), cs.kinds...)
 }
 
 // OnChange registers a handler for changes to watched objects in every
@@ -50,21 +76,70 @@ func (s *Store) OnChange(h Handler) {
 }
 
 // Cache returns a started cache of the named cluster's convoy-labelled
-// Deployments, Pods and Services, built on first use and rebuilt when the cluster's
-// URL or credentials change.
+// Deployments, Pods and Services (and the kinds added by Watch), built on
+// first use and rebuilt when the cluster's URL or credentials change. One
+// caller builds it while others of the same cluster wait, and nobody holds
+// the Store meanwhile: a cluster that does not answer delays only its own
+// callers, for up to cacheSyncTimeout.
 func (s *Store) Cache(ctx context.Context, name string) (cache.Cache, error) {
 	cfg, version, err := s.config(ctx, name)
 	if err != nil {
 		return nil, err
 	}
 	s.caches.mu.Lock()
-	defer s.caches.mu.Unlock()
-	if cc, ok := s.caches.byName[name]; ok && cc.version == version {
+	cc, ok := s.caches.byName[name]
+	if !ok || cc.version != version {
+		if ok && cc.stop != nil {
+			cc.stop() // built from the old URL or credentials
+		}
+		cc = &clusterCache{version: version, ready: make(chan struct{})}
+		if s.caches.byName == nil {
+			s.caches.byName = map[string]*clusterCache{}
+		}
+		s.caches.byName[name] = cc
+		go s.build(name, cfg, cc, s.caches.watched())
+	}
+	s.caches.mu.Unlock()
+	select {
+	case <-cc.ready:
+		if cc.err != nil {
+			return nil, cc.err
+		}
 		return cc.cache, nil
+	case <-ctx.Done():
+		return nil, &Error{name, ReasonClusterUnreachable, fmt.Errorf("waiting for the cache of cluster %s: %w", name, ctx.Err())}
 	}
-	if old, ok := s.caches.byName[name]; ok {
-		old.stop()
+}
+
+// build starts a cache of the kinds in a cluster and waits, at most
+// cacheSyncTimeout, for it to sync. Then it replaces the cluster's previous
+// cache; a cache that did not sync is dropped, for the next caller to try
+// again.
+func (s *Store) build(name string, cfg *rest.Config, cc *clusterCache, kinds []client.Object) {
+	defer close(cc.ready)
+	// The cache outlives the request that asked for it, until it is
+	// replaced.
+	cacheCtx, stop := context.WithCancel(context.Background())
+	c, err := s.start(cacheCtx, name, cfg, kinds)
+	s.caches.mu.Lock()
+	defer s.caches.mu.Unlock()
+	current := s.caches.byName[name] == cc
+	if err != nil || !current {
+		stop()
+		if current {
+			delete(s.caches.byName, name)
+		}
+		cc.err = err
+		if err == nil {
+			cc.err = &Error{name, ReasonClusterUnreachable, fmt.Errorf("the cache of cluster %s was replaced while it was built", name)}
+		}
+		return
 	}
+	cc.cache, cc.stop = c, stop
+}
+
+// start starts a cache of the kinds in a cluster and waits for it to sync.
+func (s *Store) start(ctx context.Context, name string, cfg *rest.Config, kinds []client.Object) (cache.Cache, error) {
 	// Watches are long-lived requests: no client-side timeout.
 	cfg = rest.CopyConfig(cfg)
 	cfg.Timeout = 0
@@ -73,7 +148,7 @@ func (s *Store) Cache(ctx context.Context, name string) (cache.Cache, error) {
 	if err != nil {
 		return nil, &Error{name, ReasonClusterUnreachable, err}
 	}
-	for _, kind := range Watched {
+	for _, kind := range kinds {
 		informer, err := c.GetInformer(ctx, kind)
 		if err != nil {
 			return nil, &Error{name, ReasonClusterUnreachable, err}
@@ -82,19 +157,12 @@ func (s *Store) Cache(ctx context.Context, name string) (cache.Cache, error) {
 			return nil, err
 		}
 	}
-	// The cache outlives the request that built it, until it is replaced.
-	cacheCtx, stop := context.WithCancel(context.Background())
-	go func() { _ = c.Start(cacheCtx) }()
+	go func() { _ = c.Start(ctx) }()
 	syncCtx, cancel := context.WithTimeout(ctx, cacheSyncTimeout)
 	defer cancel()
 	if !c.WaitForCacheSync(syncCtx) {
-		stop()
 		return nil, &Error{name, ReasonClusterUnreachable, fmt.Errorf("cache of cluster %s did not sync within %s", name, cacheSyncTimeout)}
 	}
-	if s.caches.byName == nil {
-		s.caches.byName = map[string]*clusterCache{}
-	}
-	s.caches.byName[name] = &clusterCache{version: version, cache: c, stop: stop}
 	return c, nil
 }
 

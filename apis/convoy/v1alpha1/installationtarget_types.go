@@ -20,6 +20,15 @@ type InstallationTargetSpec struct {
 	// +kubebuilder:validation:Type=object
 	// +kubebuilder:pruning:PreserveUnknownFields
 	Values *apiextensionsv1.JSON `json:"values,omitempty"`
+
+	// Idle says the release is retired: its objects stay installed, but it
+	// runs nothing and holds no address. CronJobs and Jobs are suspended,
+	// StatefulSets scaled to 0, DaemonSets kept off every node, and
+	// Services of type LoadBalancer switched to ClusterIP, releasing their
+	// load balancers. Deployments are left to the CapacityTarget. Turning
+	// it off again installs the objects as rendered.
+	// +optional
+	Idle bool `json:"idle,omitempty"`
 }
 
 // InstallationTargetStatus reports the installation in each cluster.

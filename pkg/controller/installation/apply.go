@@ -15,6 +15,8 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	convoyv1alpha1 "github.com/convoy-rollouts/convoy/apis/convoy/v1alpha1"
@@ -26,8 +28,8 @@ const (
 	// a release's objects in an application cluster: deleting it lets the
 	// cluster's garbage collector remove them.
 	anchorSuffix = "-anchor"
-	// labelAnchor marks anchors.
-	labelAnchor = "convoy.dev/anchor"
+	// LabelAnchor marks anchors, the ConfigMaps that own a release's objects.
+	LabelAnchor = "convoy.dev/anchor"
 )
 
 // Reasons a cluster's installation is not ready.
@@ -48,32 +50,51 @@ type conflictError struct{ msg string }
 
 func (e *conflictError) Error() string { return e.msg }
 
+// clusterInstall is one reconcile's installation in one cluster: its
+// client for writes and reads the cache cannot answer, and its cache of
+// convoy's objects, which answers most reads without a request.
+type clusterInstall struct {
+	*Reconciler
+	it      *convoyv1alpha1.InstallationTarget
+	cluster string
+	client  client.Client
+	cache   cache.Cache
+	// corrected are the objects found changed and applied again.
+	corrected []string
+}
+
 // installIn applies the objects to one cluster: namespaces first, then each
 // namespace's anchor, then every object in install order.
 func (r *Reconciler) installIn(ctx context.Context, it *convoyv1alpha1.InstallationTarget, cluster string, objs []*unstructured.Unstructured) clusterResult {
 	c, err := r.Clusters.Client(ctx, cluster)
 	if err != nil {
-		var cerr *clusters.Error
-		if errors.As(err, &cerr) {
-			return clusterResult{reason: string(cerr.Reason), message: err.Error()}
-		}
-		return clusterResult{reason: string(clusters.ReasonClusterUnreachable), message: err.Error()}
+		return clusterResult{reason: string(clusters.ReasonOf(err)), message: err.Error()}
 	}
+	objects, err := r.Clusters.Cache(ctx, cluster)
+	if err != nil {
+		return clusterResult{reason: string(clusters.ReasonOf(err)), message: err.Error()}
+	}
+	ci := &clusterInstall{Reconciler: r, it: it, cluster: cluster, client: c, cache: objects}
+	defer ci.reportDrift()
 	anchors := map[string]*corev1.ConfigMap{}
 	for _, obj := range objs {
 		ns := obj.GetNamespace()
 		if anchors[ns] == nil {
-			anchor, err := ensureAnchor(ctx, c, it, ns)
+			anchor, err := ci.ensureAnchor(ctx, ns)
 			if err != nil {
 				return failure(err)
 			}
 			anchors[ns] = anchor
 		}
-		if err := applyObject(ctx, c, it, obj.DeepCopy(), anchors[ns]); err != nil {
+		if err := ci.applyObject(ctx, obj.DeepCopy(), anchors[ns]); err != nil {
 			return failure(fmt.Errorf("%s: %w", describe(obj), err))
 		}
 	}
-	return clusterResult{reason: ReasonInstalled, message: fmt.Sprintf("%d objects installed", len(objs)), objects: len(objs)}
+	message := fmt.Sprintf("%d objects installed", len(objs))
+	if it.Spec.Idle {
+		message += ", idle: nothing runs and no load balancer is held"
+	}
+	return clusterResult{reason: ReasonInstalled, message: message, objects: len(objs)}
 }
 
 func failure(err error) clusterResult {
@@ -88,8 +109,14 @@ func failure(err error) clusterResult {
 }
 
 // ensureAnchor creates the namespace when missing and the release's anchor
-// in it.
-func ensureAnchor(ctx context.Context, c client.Client, it *convoyv1alpha1.InstallationTarget, ns string) (*corev1.ConfigMap, error) {
+// in it. An anchor in the cache proves both exist.
+func (ci *clusterInstall) ensureAnchor(ctx context.Context, ns string) (*corev1.ConfigMap, error) {
+	anchor := &corev1.ConfigMap{}
+	key := client.ObjectKey{Namespace: ns, Name: ci.it.Name + anchorSuffix}
+	if err := ci.cache.Get(ctx, key, anchor); err == nil {
+		return anchor, nil
+	}
+	c := ci.client
 	if err := c.Get(ctx, client.ObjectKey{Name: ns}, &corev1.Namespace{}); apierrors.IsNotFound(err) {
 		namespace := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns,
 			Labels: map[string]string{convoyv1alpha1.LabelManagedBy: convoyv1alpha1.ManagedByConvoy}}}
@@ -99,15 +126,13 @@ func ensureAnchor(ctx context.Context, c client.Client, it *convoyv1alpha1.Insta
 	} else if err != nil {
 		return nil, fmt.Errorf("reading namespace %s: %w", ns, err)
 	}
-	anchor := &corev1.ConfigMap{}
-	key := client.ObjectKey{Namespace: ns, Name: it.Name + anchorSuffix}
 	err := c.Get(ctx, key, anchor)
 	if apierrors.IsNotFound(err) {
-		labels := releaseLabels(it)
-		labels[labelAnchor] = "true"
+		labels := releaseLabels(ci.it)
+		labels[LabelAnchor] = "true"
 		anchor = &corev1.ConfigMap{
 			ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: key.Name, Labels: labels},
-			Data:       map[string]string{"installationTargetUID": string(it.UID)},
+			Data:       map[string]string{"installationTargetUID": string(ci.it.UID)},
 		}
 		err = c.Create(ctx, anchor)
 	}
@@ -117,33 +142,66 @@ func ensureAnchor(ctx context.Context, c client.Client, it *convoyv1alpha1.Insta
 	return anchor, nil
 }
 
-// applyObject server-side applies one object owned by the anchor. An
-// existing object of another application, of another release, or not made
-// by convoy is left alone and reported as a conflict.
-func applyObject(ctx context.Context, c client.Client, it *convoyv1alpha1.InstallationTarget, obj *unstructured.Unstructured, anchor *corev1.ConfigMap) error {
+// live reads the object as the cluster has it: from the cache when convoy
+// watches its kind, else, and when the cache lacks it (an object not made
+// by convoy is not in it, and must be seen to be left alone), from the API
+// server.
+func (ci *clusterInstall) live(ctx context.Context, obj *unstructured.Unstructured) (*unstructured.Unstructured, bool, error) {
+	gvk := obj.GroupVersionKind()
+	key := client.ObjectKeyFromObject(obj)
+	if installedGVKs[gvk] {
+		typed, err := ci.Clusters.Scheme.New(gvk)
+		if err != nil {
+			return nil, false, err
+		}
+		cached := typed.(client.Object)
+		switch err := ci.cache.Get(ctx, key, cached); {
+		case err == nil:
+			content, err := runtime.DefaultUnstructuredConverter.ToUnstructured(cached)
+			if err != nil {
+				return nil, false, err
+			}
+			live := &unstructured.Unstructured{Object: content}
+			live.SetGroupVersionKind(gvk)
+			return live, true, nil
+		case !apierrors.IsNotFound(err):
+			return nil, false, err
+		}
+	}
 	live := &unstructured.Unstructured{}
-	live.SetGroupVersionKind(obj.GroupVersionKind())
-	err := c.Get(ctx, client.ObjectKeyFromObject(obj), live)
-	exists := err == nil
-	if err != nil && !apierrors.IsNotFound(err) {
+	live.SetGroupVersionKind(gvk)
+	if err := ci.client.Get(ctx, key, live); err != nil {
+		if apierrors.IsNotFound(err) {
+			return nil, false, nil
+		}
+		return nil, false, err
+	}
+	return live, true, nil
+}
+
+// applyObject server-side applies one object owned by the anchor, unless
+// the cluster already holds it as applied. An existing object of another
+// application, of another release, or not made by convoy is left alone and
+// reported as a conflict. An object changed by someone else since it was
+// applied is applied again: drift is corrected.
+func (ci *clusterInstall) applyObject(ctx context.Context, obj *unstructured.Unstructured, anchor *corev1.ConfigMap) error {
+	live, exists, err := ci.live(ctx, obj)
+	if err != nil {
 		return err
 	}
 	shared := obj.GetAnnotations()[convoyv1alpha1.AnnotationShared] == "true"
 	if exists {
-		if err := checkOwnership(it, live, shared); err != nil {
+		if err := checkOwnership(ci.it, live, shared); err != nil {
 			return err
 		}
 	}
-	if exists && shared && live.GetLabels()[convoyv1alpha1.LabelRelease] != it.Name && ownedBy(live, anchor) {
+	if exists && shared && live.GetLabels()[convoyv1alpha1.LabelRelease] != ci.it.Name && ownedBy(live, anchor) {
 		return nil // a newer release took the shared object over from this one
 	}
 	obj.SetOwnerReferences(owners(live, exists && shared, anchor))
 	digest, err := appliedDigest(obj)
 	if err != nil {
 		return err
-	}
-	if exists && live.GetAnnotations()[AnnotationAppliedDigest] == digest {
-		return nil // applied before, unchanged: nothing to write
 	}
 	annotations := obj.GetAnnotations()
 	if annotations == nil {
@@ -158,11 +216,24 @@ func applyObject(ctx context.Context, c client.Client, it *convoyv1alpha1.Instal
 			if err := unstructured.SetNestedField(obj.Object, int64(0), "spec", "replicas"); err != nil {
 				return err
 			}
-			return c.Create(ctx, obj, client.FieldOwner(clusters.CapacityFieldManager))
+			return ci.client.Create(ctx, obj, client.FieldOwner(clusters.CapacityFieldManager))
 		}
 		unstructured.RemoveNestedField(obj.Object, "spec", "replicas")
 	}
-	return c.Apply(ctx, client.ApplyConfigurationFromUnstructured(obj), client.FieldOwner(clusters.InstallerFieldManager), client.ForceOwnership)
+	appliedBefore := exists && live.GetAnnotations()[AnnotationAppliedDigest] == digest
+	if appliedBefore && inSync(live, obj) {
+		return nil // applied before, unchanged since: nothing to write
+	}
+	if err := ci.client.Apply(ctx, client.ApplyConfigurationFromUnstructured(obj), client.FieldOwner(clusters.InstallerFieldManager), client.ForceOwnership); err != nil {
+		return err
+	}
+	// The apply answers with the object as stored: a new version means
+	// it restored something; the same version means the cluster only
+	// writes a value differently from the chart (0.5 CPU as 500m, say).
+	if appliedBefore && obj.GetResourceVersion() != live.GetResourceVersion() {
+		ci.driftCorrected(ctx, live)
+	}
+	return nil
 }
 
 // AnnotationAppliedDigest records what the installer last applied to an

@@ -28,8 +28,9 @@ import (
 // every reachable cluster.
 const Finalizer = "convoy.dev/installation"
 
-// DefaultResync is how often installed objects are checked again, so an
-// object deleted by hand in an application cluster comes back.
+// DefaultResync is how often installed objects are checked again. Objects
+// of the Installed kinds are checked at once when they change or go; the
+// resync catches the others, and clusters that were out of reach.
 const DefaultResync = time.Minute
 
 // Distinguisher makes a release's objects distinct from other releases':
@@ -76,6 +77,12 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		conditions.MarkStalled(&it.Status.Conditions, it.Generation, reason, err.Error())
 		return ctrl.Result{RequeueAfter: r.resync()}, r.writeStatus(ctx, before, it)
 	}
+	if it.Spec.Idle {
+		if objs, err = idled(objs); err != nil {
+			conditions.MarkStalled(&it.Status.Conditions, it.Generation, string(render.ReasonInvalidManifest), fmt.Sprintf("idling the objects: %v", err))
+			return ctrl.Result{RequeueAfter: r.resync()}, r.writeStatus(ctx, before, it)
+		}
+	}
 	results := r.installEverywhere(ctx, it, objs)
 	summarize(it, results)
 	return ctrl.Result{RequeueAfter: r.resync()}, r.writeStatus(ctx, before, it)
@@ -89,9 +96,13 @@ func (r *Reconciler) resync() time.Duration {
 }
 
 // objectsOf returns the target's prepared objects, rendering only the
-// first time a generation of the target is seen.
+// first time the target's source and values are seen: a change of its
+// clusters, or idling it, renders nothing.
 func (r *Reconciler) objectsOf(ctx context.Context, it *convoyv1alpha1.InstallationTarget) ([]*unstructured.Unstructured, error) {
-	key := renderKey{uid: it.UID, generation: it.Generation}
+	key, err := renderKeyOf(it)
+	if err != nil {
+		return nil, err
+	}
 	if objs, ok := r.rendered.get(key); ok {
 		return objs, nil
 	}

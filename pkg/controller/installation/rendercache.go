@@ -1,14 +1,21 @@
 package installation
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"sync"
 
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/types"
+
+	convoyv1alpha1 "github.com/convoy-rollouts/convoy/apis/convoy/v1alpha1"
+	"github.com/convoy-rollouts/convoy/pkg/render"
 )
 
 // renderCache keeps the prepared objects of recent InstallationTarget
-// generations: a target's spec pins everything a render depends on, so a
+// sources and values: a target's spec pins everything a render depends on, so a
 // resync of an unchanged target renders nothing and fetches nothing.
 type renderCache struct {
 	mu      sync.Mutex
@@ -17,8 +24,21 @@ type renderCache struct {
 }
 
 type renderKey struct {
-	uid        types.UID
-	generation int64
+	uid types.UID
+	// input digests the spec fields a render depends on.
+	input string
+}
+
+func renderKeyOf(it *convoyv1alpha1.InstallationTarget) (renderKey, error) {
+	data, err := json.Marshal(struct {
+		Source convoyv1alpha1.Source
+		Values *apiextensionsv1.JSON
+	}{it.Spec.Source, it.Spec.Values})
+	if err != nil {
+		return renderKey{}, render.Errorf(render.ReasonInvalidManifest, "spec.source and spec.values: %v", err)
+	}
+	sum := sha256.Sum256(data)
+	return renderKey{uid: it.UID, input: hex.EncodeToString(sum[:])}, nil
 }
 
 // renderCacheSize bounds the cache to about one entry per release in flight.

@@ -46,7 +46,7 @@ func (r *Reconciler) deleteAnchors(ctx context.Context, it *convoyv1alpha1.Insta
 		return err
 	}
 	anchors := &corev1.ConfigMapList{}
-	if err := c.List(ctx, anchors, client.MatchingLabels{labelAnchor: "true", convoyv1alpha1.LabelRelease: it.Name}); err != nil {
+	if err := c.List(ctx, anchors, client.MatchingLabels{LabelAnchor: "true", convoyv1alpha1.LabelRelease: it.Name}); err != nil {
 		return fmt.Errorf("cluster %s: listing anchors: %w", cluster, err)
 	}
 	for i := range anchors.Items {
