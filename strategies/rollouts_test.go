@@ -139,7 +139,7 @@ func (f *fleet) reconcile() error {
 	}
 	byName := map[string]*simRelease{}
 	for _, s := range superseded {
-		if s.missing || allZero(s.capacity) && allZero(s.traffic) && len(s.trafficPending) == 0 {
+		if s.missing || allZero(s.capacity) && allZero(s.traffic) && len(s.trafficPending) == 0 && len(s.capPending) == 0 {
 			continue
 		}
 		byName[s.name] = s

@@ -22,6 +22,8 @@ start  r1 100%  pods 100% w 100  100.0% | r2 100%  pods 100% w   0    0.0%
  11  -                                  r1 100%  pods 100% w 100  100.0% | r2 100%  pods 100% w   0    0.0% | r3 100%* pods 100% w   0    0.0%
  12  r2 superseded capacity → 0         r1 100%  pods 100% w 100  100.0% | r2   0%* pods   0% w   0    0.0% | r3 100%  pods 100% w   0    0.0%
  13  -                                  r1 100%  pods 100% w 100  100.0% | r2   0%* pods   0% w   0    0.0% | r3 100%  pods 100% w   0    0.0%
+ 14  -                                  r1 100%  pods 100% w 100  100.0% | r2   0%* pods   0% w   0    0.0% | r3 100%  pods 100% w   0    0.0%
+ 15  -                                  r1 100%  pods 100% w 100  100.0% | r2   0%  pods   0% w   0    0.0% | r3 100%  pods 100% w   0    0.0%
 
 == r2 superseded at step 1 (switch)
 start  r1 100%  pods 100% w   0    0.0% | r2 100%  pods 100% w 100  100.0%
@@ -42,6 +44,8 @@ start  r1 100%  pods 100% w   0    0.0% | r2 100%  pods 100% w 100  100.0%
  15  -                                  r1 100%  pods 100% w 100  100.0% | r2 100%  pods 100% w   0*   0.0% | r3 100%  pods 100% w   0    0.0%
  16  r2 superseded capacity → 0         r1 100%  pods 100% w 100  100.0% | r2   0%* pods   0% w   0    0.0% | r3 100%  pods 100% w   0    0.0%
  17  -                                  r1 100%  pods 100% w 100  100.0% | r2   0%* pods   0% w   0    0.0% | r3 100%  pods 100% w   0    0.0%
+ 18  -                                  r1 100%  pods 100% w 100  100.0% | r2   0%* pods   0% w   0    0.0% | r3 100%  pods 100% w   0    0.0%
+ 19  -                                  r1 100%  pods 100% w 100  100.0% | r2   0%  pods   0% w   0    0.0% | r3 100%  pods 100% w   0    0.0%
 
 == r2 complete, so it is r3's incumbent and r1 is superseded, at step 2 (full on)
 start  r1   0%  pods   0% w   0    0.0% | r2 100%  pods 100% w 100  100.0%
@@ -77,3 +81,5 @@ start  r1 100%  pods 100% w   0    0.0% | r2 100%  pods 100% w 100  100.0%
  15  -                                  r1 100%  pods 100% w 100  100.0% | r2 100%  pods 100% w   0*   0.0% | r3 100%  pods 100% w   0    0.0%
  16  r2 superseded capacity → 0         r1 100%  pods 100% w 100  100.0% | r2   0%* pods   0% w   0    0.0% | r3 100%  pods 100% w   0    0.0%
  17  -                                  r1 100%  pods 100% w 100  100.0% | r2   0%* pods   0% w   0    0.0% | r3 100%  pods 100% w   0    0.0%
+ 18  -                                  r1 100%  pods 100% w 100  100.0% | r2   0%* pods   0% w   0    0.0% | r3 100%  pods 100% w   0    0.0%
+ 19  -                                  r1 100%  pods 100% w 100  100.0% | r2   0%  pods   0% w   0    0.0% | r3 100%  pods 100% w   0    0.0%

@@ -25,6 +25,8 @@ start  r1 100%  pods 100% w  90   90.0% | r2  10%  pods  10% w  10   10.0%
  14  -                                  r1 100%  pods 100% w  90   90.0% | r2  10%  pods  10% w   0*   0.0% | r3  10%  pods  10% w  10   10.0%
  15  r2 superseded capacity → 0         r1 100%  pods 100% w  90   90.0% | r2   0%* pods   0% w   0    0.0% | r3  10%  pods  10% w  10   10.0%
  16  -                                  r1 100%  pods 100% w  90   90.0% | r2   0%* pods   0% w   0    0.0% | r3  10%  pods  10% w  10   10.0%
+ 17  -                                  r1 100%  pods 100% w  90   90.0% | r2   0%* pods   0% w   0    0.0% | r3  10%  pods  10% w  10   10.0%
+ 18  -                                  r1 100%  pods 100% w  90   90.0% | r2   0%  pods   0% w   0    0.0% | r3  10%  pods  10% w  10   10.0%
 
 == r2 superseded at step 1 (canary-50)
 start  r1 100%  pods 100% w  50   50.0% | r2  50%  pods  50% w  50   50.0%
@@ -45,6 +47,8 @@ start  r1 100%  pods 100% w  50   50.0% | r2  50%  pods  50% w  50   50.0%
  15  -                                  r1 100%  pods 100% w  90   90.0% | r2  50%  pods  50% w   0*   0.0% | r3  10%  pods  10% w  10   10.0%
  16  r2 superseded capacity → 0         r1 100%  pods 100% w  90   90.0% | r2   0%* pods   0% w   0    0.0% | r3  10%  pods  10% w  10   10.0%
  17  -                                  r1 100%  pods 100% w  90   90.0% | r2   0%* pods   0% w   0    0.0% | r3  10%  pods  10% w  10   10.0%
+ 18  -                                  r1 100%  pods 100% w  90   90.0% | r2   0%* pods   0% w   0    0.0% | r3  10%  pods  10% w  10   10.0%
+ 19  -                                  r1 100%  pods 100% w  90   90.0% | r2   0%  pods   0% w   0    0.0% | r3  10%  pods  10% w  10   10.0%
 
 == r2 complete, so it is r3's incumbent and r1 is superseded, at step 2 (full on)
 start  r1   0%  pods   0% w   0    0.0% | r2 100%  pods 100% w 100  100.0%
@@ -83,3 +87,5 @@ start  r1 100%  pods 100% w   0*   0.0% | r2 100%  pods 100% w 100  100.0%
  15  -                                  r1 100%  pods 100% w  90   90.0% | r2 100%  pods 100% w   0*   0.0% | r3  10%  pods  10% w  10   10.0%
  16  r2 superseded capacity → 0         r1 100%  pods 100% w  90   90.0% | r2   0%* pods   0% w   0    0.0% | r3  10%  pods  10% w  10   10.0%
  17  -                                  r1 100%  pods 100% w  90   90.0% | r2   0%* pods   0% w   0    0.0% | r3  10%  pods  10% w  10   10.0%
+ 18  -                                  r1 100%  pods 100% w  90   90.0% | r2   0%* pods   0% w   0    0.0% | r3  10%  pods  10% w  10   10.0%
+ 19  -                                  r1 100%  pods 100% w  90   90.0% | r2   0%  pods   0% w   0    0.0% | r3  10%  pods  10% w  10   10.0%

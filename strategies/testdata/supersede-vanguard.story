@@ -16,6 +16,8 @@ start  r1 100%  pods 100% w 100  100.0% | r2   1%  pods   1% w   0    0.0%
   5  -                                  r1 100%  pods 100% w 100  100.0% | r2   1%  pods   1% w   0    0.0% | r3   1%* pods   1% w   0    0.0%
   6  r2 superseded capacity → 0         r1 100%  pods 100% w 100  100.0% | r2   0%* pods   0% w   0    0.0% | r3   1%  pods   1% w   0    0.0%
   7  -                                  r1 100%  pods 100% w 100  100.0% | r2   0%* pods   0% w   0    0.0% | r3   1%  pods   1% w   0    0.0%
+  8  -                                  r1 100%  pods 100% w 100  100.0% | r2   0%* pods   0% w   0    0.0% | r3   1%  pods   1% w   0    0.0%
+  9  -                                  r1 100%  pods 100% w 100  100.0% | r2   0%  pods   0% w   0    0.0% | r3   1%  pods   1% w   0    0.0%
 
 == r2 superseded at step 1 (canary)
 start  r1  90%  pods  90% w  90   90.0% | r2  10%  pods  10% w  10   10.0%
@@ -36,6 +38,8 @@ start  r1  90%  pods  90% w  90   90.0% | r2  10%  pods  10% w  10   10.0%
  15  -                                  r1 100%  pods 100% w 100  100.0% | r2  10%  pods  10% w   0*   0.0% | r3   1%  pods   1% w   0    0.0%
  16  r2 superseded capacity → 0         r1 100%  pods 100% w 100  100.0% | r2   0%* pods   0% w   0    0.0% | r3   1%  pods   1% w   0    0.0%
  17  -                                  r1 100%  pods 100% w 100  100.0% | r2   0%* pods   0% w   0    0.0% | r3   1%  pods   1% w   0    0.0%
+ 18  -                                  r1 100%  pods 100% w 100  100.0% | r2   0%* pods   0% w   0    0.0% | r3   1%  pods   1% w   0    0.0%
+ 19  -                                  r1 100%  pods 100% w 100  100.0% | r2   0%  pods   0% w   0    0.0% | r3   1%  pods   1% w   0    0.0%
 
 == r2 complete, so it is r3's incumbent and r1 is superseded, at step 2 (full on)
 start  r1   0%  pods   0% w   0    0.0% | r2 100%  pods 100% w 100  100.0%
@@ -65,3 +69,5 @@ start  r1  90%  pods  90% w   0*   0.0% | r2 100%  pods 100% w 100  100.0%
  15  -                                  r1 100%  pods 100% w 100  100.0% | r2 100%  pods 100% w   0*   0.0% | r3   1%  pods   1% w   0    0.0%
  16  r2 superseded capacity → 0         r1 100%  pods 100% w 100  100.0% | r2   0%* pods   0% w   0    0.0% | r3   1%  pods   1% w   0    0.0%
  17  -                                  r1 100%  pods 100% w 100  100.0% | r2   0%* pods   0% w   0    0.0% | r3   1%  pods   1% w   0    0.0%
+ 18  -                                  r1 100%  pods 100% w 100  100.0% | r2   0%* pods   0% w   0    0.0% | r3   1%  pods   1% w   0    0.0%
+ 19  -                                  r1 100%  pods 100% w 100  100.0% | r2   0%  pods   0% w   0    0.0% | r3   1%  pods   1% w   0    0.0%

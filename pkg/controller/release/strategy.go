@@ -157,7 +157,7 @@ type supersededRelease struct {
 }
 
 // supersededTargets reads the targets of the superseded releases that
-// still hold capacity or traffic, or whose traffic is not settled yet, by
+// still hold capacity or traffic, or have not settled at zero yet, by
 // name. A release without all its targets holds nothing the strategy can
 // move (its own reconcile re-creates what is missing).
 func (r *Reconciler) supersededTargets(ctx context.Context, rels []*convoyv1alpha1.Release) (map[string]*supersededRelease, error) {
@@ -171,7 +171,7 @@ func (r *Reconciler) supersededTargets(ctx context.Context, rels []*convoyv1alph
 			return nil, err
 		}
 		capacity, traffic := observeCapacity(t.capacity), observeTraffic(t.traffic)
-		if allZero(capacity.Values) && allZero(traffic.Values) && traffic.Achieved {
+		if allZero(capacity.Values) && allZero(traffic.Values) && traffic.Achieved && capacity.Achieved {
 			continue // retired already
 		}
 		out[s.Name] = &supersededRelease{targets: t, observed: strategies.SupersededRelease{

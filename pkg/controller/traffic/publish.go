@@ -152,6 +152,10 @@ func (r *Reconciler) observe(ctx context.Context, g *hostGroup, pub *publication
 		for _, c := range t.tt.Spec.Clusters {
 			id := setIdentifier(c.Name, t.rel.Name)
 			rt.Demand = max(rt.Demand, int64(c.Weight))
+			if t.idle && c.Weight == 0 {
+				rt.Clusters = append(rt.Clusters, strategies.ClusterCapacity{Name: c.Name})
+				continue
+			}
 			ep, v := r.endpointIn(ctx, c.Name, t.rel)
 			var capacity int64
 			if v.ok() && c.Weight > 0 {

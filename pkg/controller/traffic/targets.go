@@ -18,6 +18,9 @@ type target struct {
 	before *convoyv1alpha1.TrafficTarget
 	rel    *convoyv1alpha1.Release
 	ct     *convoyv1alpha1.CapacityTarget // nil until it exists
+	// idle: the release is retired and holds no load-balancer address
+	// (I9); it has no endpoint to look for.
+	idle bool
 }
 
 // hostGroup is the releases publishing one hostname, newest first.
@@ -49,6 +52,12 @@ func (r *Reconciler) load(ctx context.Context, namespace, app string) ([]*hostGr
 		ct := &convoyv1alpha1.CapacityTarget{}
 		if err := r.Get(ctx, client.ObjectKeyFromObject(tt), ct); err == nil {
 			t.ct = ct
+		} else if client.IgnoreNotFound(err) != nil {
+			return nil, nil, err
+		}
+		it := &convoyv1alpha1.InstallationTarget{}
+		if err := r.Get(ctx, client.ObjectKeyFromObject(tt), it); err == nil {
+			t.idle = it.Spec.Idle
 		} else if client.IgnoreNotFound(err) != nil {
 			return nil, nil, err
 		}
