@@ -10,7 +10,6 @@ import (
 	"sync"
 	"time"
 
-	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/client-go/tools/events"
@@ -22,6 +21,7 @@ import (
 	"github.com/convoy-rollouts/convoy/pkg/clusters"
 	"github.com/convoy-rollouts/convoy/pkg/conditions"
 	"github.com/convoy-rollouts/convoy/pkg/render"
+	"github.com/convoy-rollouts/convoy/pkg/statuspatch"
 )
 
 // Finalizer holds an InstallationTarget until its objects are removed from
@@ -68,24 +68,24 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 			return ctrl.Result{}, err
 		}
 	}
-	before := it.DeepCopy()
+	patcher := statuspatch.New(it)
 	meta.RemoveStatusCondition(&it.Status.Conditions, convoyv1alpha1.ConditionStalled)
 
 	objs, err := r.objectsOf(ctx, it)
 	if err != nil {
 		reason := string(render.ReasonOf(err))
 		conditions.MarkStalled(&it.Status.Conditions, it.Generation, reason, err.Error())
-		return ctrl.Result{RequeueAfter: r.resync()}, r.writeStatus(ctx, before, it)
+		return ctrl.Result{RequeueAfter: r.resync()}, r.writeStatus(ctx, patcher, it)
 	}
 	if it.Spec.Idle {
 		if objs, err = idled(objs); err != nil {
 			conditions.MarkStalled(&it.Status.Conditions, it.Generation, string(render.ReasonInvalidManifest), fmt.Sprintf("idling the objects: %v", err))
-			return ctrl.Result{RequeueAfter: r.resync()}, r.writeStatus(ctx, before, it)
+			return ctrl.Result{RequeueAfter: r.resync()}, r.writeStatus(ctx, patcher, it)
 		}
 	}
 	results := r.installEverywhere(ctx, it, objs)
 	summarize(it, results)
-	return ctrl.Result{RequeueAfter: r.resync()}, r.writeStatus(ctx, before, it)
+	return ctrl.Result{RequeueAfter: r.resync()}, r.writeStatus(ctx, patcher, it)
 }
 
 func (r *Reconciler) resync() time.Duration {
@@ -114,16 +114,10 @@ func (r *Reconciler) objectsOf(ctx context.Context, it *convoyv1alpha1.Installat
 	return objs, nil
 }
 
-// writeStatus patches the status when it changed, and only then.
-func (r *Reconciler) writeStatus(ctx context.Context, before, it *convoyv1alpha1.InstallationTarget) error {
-	it.Status.ObservedGeneration = it.Generation
-	if equality.Semantic.DeepEqual(before.Status, it.Status) {
-		return nil
-	}
-	if err := r.Status().Patch(ctx, it, client.MergeFrom(before)); err != nil {
-		return fmt.Errorf("writing status: %w", err)
-	}
-	return nil
+// writeStatus writes the status once, when it changed.
+func (r *Reconciler) writeStatus(ctx context.Context, patcher *statuspatch.Patcher, it *convoyv1alpha1.InstallationTarget) error {
+	_, err := patcher.Patch(ctx, r.Client, it)
+	return err
 }
 
 // installEverywhere installs in all clusters at once, each bounded by its
