@@ -13,12 +13,14 @@ import (
 	"github.com/convoy-rollouts/convoy/test/testenv"
 )
 
+// step is a strategy step: capacity and traffic, contender and incumbent.
+func step(name string, cc, ic, ct, it int32) convoyv1alpha1.StrategyStep {
+	return convoyv1alpha1.StrategyStep{Name: name,
+		Capacity: convoyv1alpha1.CapacitySplit{Contender: cc, Incumbent: ic},
+		Traffic:  convoyv1alpha1.TrafficSplit{Contender: ct, Incumbent: it}}
+}
+
 func threeSteps() []convoyv1alpha1.StrategyStep {
-	step := func(name string, cc, ic, ct, it int32) convoyv1alpha1.StrategyStep {
-		return convoyv1alpha1.StrategyStep{Name: name,
-			Capacity: convoyv1alpha1.CapacitySplit{Contender: cc, Incumbent: ic},
-			Traffic:  convoyv1alpha1.TrafficSplit{Contender: ct, Incumbent: it}}
-	}
 	return []convoyv1alpha1.StrategyStep{
 		step("staging", 25, 100, 0, 100),
 		step("half", 50, 50, 50, 50),

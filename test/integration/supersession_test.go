@@ -17,15 +17,11 @@ import (
 	convoyv1alpha1 "github.com/convoy-rollouts/convoy/apis/convoy/v1alpha1"
 	"github.com/convoy-rollouts/convoy/pkg/controller/release"
 	"github.com/convoy-rollouts/convoy/test/chartrepo"
+	"github.com/convoy-rollouts/convoy/test/testenv"
 )
 
 // halfSteps: dark, then half the capacity and traffic each, then all in.
 func halfSteps() []convoyv1alpha1.StrategyStep {
-	step := func(name string, cc, ic, ct, it int32) convoyv1alpha1.StrategyStep {
-		return convoyv1alpha1.StrategyStep{Name: name,
-			Capacity: convoyv1alpha1.CapacitySplit{Contender: cc, Incumbent: ic},
-			Traffic:  convoyv1alpha1.TrafficSplit{Contender: ct, Incumbent: it}}
-	}
 	return []convoyv1alpha1.StrategyStep{
 		step("dark", 0, 100, 0, 100),
 		step("half", 50, 50, 50, 50),
@@ -113,6 +109,19 @@ func (s *capacitySampler) halt() {
 	<-s.done
 }
 
+// expectCovered stops the sampler and fails the test if capacity did not
+// cover traffic at some sample.
+func (s *capacitySampler) expectCovered(t *testing.T) {
+	t.Helper()
+	s.halt()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t.Logf("%d samples of the published weights and the pods", s.samples)
+	if len(s.violations) > 0 {
+		t.Errorf("capacity did not cover traffic (I1) %d times, first: %s", len(s.violations), s.violations[0])
+	}
+}
+
 // A release superseded at a step where the incumbent runs half its pods
 // keeps its traffic until the incumbent has its full capacity back; only
 // then does its weight leave, and its pods after that (I3). At no moment
@@ -123,33 +132,15 @@ func (s *capacitySampler) halt() {
 func TestSupersededReleaseKeepsTrafficUntilTheIncumbentCanCarryIt(t *testing.T) {
 	env, _, mgmt, ns := begin(t)
 	repo := helloRepo(t)
-	app := dnsApplication(ns, "superseded", repo.URL)
-	app.Spec.Template.Values.Raw = []byte(`{"replicas":4}`)
-	app.Spec.Template.Strategy = convoyv1alpha1.Strategy{Steps: halfSteps()}
-	hostname := strings.TrimSuffix(app.Spec.Template.Traffic.DNS.Hostname, ".")
-	first, clusters := completeFirstRelease(t, mgmt, app)
-
-	setValues(t, mgmt, app, `{"replicas":4,"greeting":"two"}`)
-	second := waitForReleases(t, mgmt, app, 2)[1]
-	setTargetStep(t, mgmt, &second, 1)
-	waitStep(t, env, mgmt, &second, 1, first.Name, clusters, map[string]int32{second.Name: 2, first.Name: 2})
-
-	sampler := sampleCapacity(t, mgmt, ns, hostname, nil)
+	app, first, second, clusters, sampler := atHalf(t, env, mgmt, ns, "superseded", repo.URL)
 	setValues(t, mgmt, app, `{"replicas":4,"greeting":"three"}`)
 	third := waitForReleases(t, mgmt, app, 3)[2]
 	// The superseded release says who drives it now.
 	waitCondition(t, mgmt, &second, func() []metav1.Condition { return second.Status.Conditions }, convoyv1alpha1.ConditionSuperseded, release.ReasonNewerRelease, third.Name)
 	waitStep(t, env, mgmt, &third, 0, first.Name, clusters, map[string]int32{third.Name: 0, first.Name: 4, second.Name: 0})
-	sampler.halt()
-
+	sampler.expectCovered(t)
 	if w := trafficWeights(t, mgmt, ns, second.Name); sum(w) != 0 {
 		t.Errorf("the superseded release %s still has traffic weights %v", second.Name, w)
-	}
-	sampler.mu.Lock()
-	defer sampler.mu.Unlock()
-	t.Logf("%d samples of the published weights and the pods", sampler.samples)
-	if len(sampler.violations) > 0 {
-		t.Errorf("capacity did not cover traffic (I1) %d times, first: %s", len(sampler.violations), sampler.violations[0])
 	}
 }
 
@@ -166,17 +157,7 @@ func TestSupersededReleaseKeepsTrafficWhileItsSuccessorCannotStart(t *testing.T)
 		t.Fatal(err)
 	}
 	brokenRepo := chartrepo.Start(t, chartrepo.Options{Charts: []chartrepo.Chart{{Dir: broken}}})
-	app := dnsApplication(ns, "stuck", repo.URL)
-	app.Spec.Template.Values.Raw = []byte(`{"replicas":4}`)
-	app.Spec.Template.Strategy = convoyv1alpha1.Strategy{Steps: halfSteps()}
-	hostname := strings.TrimSuffix(app.Spec.Template.Traffic.DNS.Hostname, ".")
-	first, clusters := completeFirstRelease(t, mgmt, app)
-	setValues(t, mgmt, app, `{"replicas":4,"greeting":"two"}`)
-	second := waitForReleases(t, mgmt, app, 2)[1]
-	setTargetStep(t, mgmt, &second, 1)
-	waitStep(t, env, mgmt, &second, 1, first.Name, clusters, map[string]int32{second.Name: 2, first.Name: 2})
-
-	sampler := sampleCapacity(t, mgmt, ns, hostname, nil)
+	app, first, second, clusters, sampler := atHalf(t, env, mgmt, ns, "stuck", repo.URL)
 	changeApplication(t, mgmt, app, func(a *convoyv1alpha1.Application) { a.Spec.Template.Source.Chart.RepoURL = brokenRepo.URL })
 	third := waitForReleases(t, mgmt, app, 3)[2]
 	waitCondition(t, mgmt, &third, func() []metav1.Condition { return third.Status.Conditions }, convoyv1alpha1.ConditionScheduled, "TemplateError", "configmap.yaml")
@@ -198,13 +179,24 @@ func TestSupersededReleaseKeepsTrafficWhileItsSuccessorCannotStart(t *testing.T)
 	})
 	fourth := waitForReleases(t, mgmt, app, 4)[3]
 	waitStep(t, env, mgmt, &fourth, 0, first.Name, clusters, map[string]int32{fourth.Name: 0, first.Name: 4, second.Name: 0})
-	sampler.halt()
-	sampler.mu.Lock()
-	defer sampler.mu.Unlock()
-	t.Logf("%d samples of the published weights and the pods", sampler.samples)
-	if len(sampler.violations) > 0 {
-		t.Errorf("capacity did not cover traffic (I1) %d times, first: %s", len(sampler.violations), sampler.violations[0])
-	}
+	sampler.expectCovered(t)
+}
+
+// atHalf makes an application whose first release is complete and whose
+// second is at step 1 (half) of halfSteps, with 4 replicas at full, and
+// starts sampling its published weights and pods.
+func atHalf(t *testing.T, env *testenv.Env, mgmt client.Client, ns, name, repoURL string) (*convoyv1alpha1.Application, convoyv1alpha1.Release, convoyv1alpha1.Release, []string, *capacitySampler) {
+	t.Helper()
+	app := dnsApplication(ns, name, repoURL)
+	app.Spec.Template.Values.Raw = []byte(`{"replicas":4}`)
+	app.Spec.Template.Strategy = convoyv1alpha1.Strategy{Steps: halfSteps()}
+	first, clusters := completeFirstRelease(t, mgmt, app)
+	setValues(t, mgmt, app, `{"replicas":4,"greeting":"two"}`)
+	second := waitForReleases(t, mgmt, app, 2)[1]
+	setTargetStep(t, mgmt, &second, 1)
+	waitStep(t, env, mgmt, &second, 1, first.Name, clusters, map[string]int32{second.Name: 2, first.Name: 2})
+	hostname := strings.TrimSuffix(app.Spec.Template.Traffic.DNS.Hostname, ".")
+	return app, first, second, clusters, sampleCapacity(t, mgmt, ns, hostname, nil)
 }
 
 func sum(m map[string]int32) (s int32) {

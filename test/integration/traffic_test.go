@@ -21,11 +21,6 @@ import (
 // canarySteps: capacity first at step 0 with no traffic, then 10% of the
 // traffic, then everything.
 func canarySteps() []convoyv1alpha1.StrategyStep {
-	step := func(name string, cc, ic, ct, it int32) convoyv1alpha1.StrategyStep {
-		return convoyv1alpha1.StrategyStep{Name: name,
-			Capacity: convoyv1alpha1.CapacitySplit{Contender: cc, Incumbent: ic},
-			Traffic:  convoyv1alpha1.TrafficSplit{Contender: ct, Incumbent: it}}
-	}
 	return []convoyv1alpha1.StrategyStep{
 		step("dark", 0, 100, 0, 100),
 		step("canary", 50, 100, 10, 90),

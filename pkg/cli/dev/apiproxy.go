@@ -1,9 +1,8 @@
 package dev
 
 import (
+	"context"
 	"fmt"
-	"os/signal"
-	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -17,25 +16,14 @@ import (
 // traffic to the application clusters, so they must not stop with a
 // stand-in that watches those clusters, and they need no Kubernetes client.
 func newAPIProxyCommand(o *options) *cobra.Command {
-	return &cobra.Command{
-		Use:    "apiproxy",
-		Short:  "Relay convoy's connections to each application cluster's API server (started by 'dev up')",
-		Hidden: true,
-		Args:   cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			env, err := devenv.Load(o.devenv().Dir)
-			if err != nil {
-				return err
-			}
-			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGTERM, syscall.SIGINT)
-			defer stop()
+	return detachedCommand(o, "apiproxy", "Relay convoy's connections to each application cluster's API server (started by 'dev up')",
+		func(ctx context.Context, env *devenv.Environment) error {
 			done := make(chan error, 1)
 			if err := env.StartAPIProxies(ctx, o.out, func(err error) { done <- err }); err != nil {
 				return err
 			}
 			return <-done
-		},
-	}
+		})
 }
 
 func newCutCommand(o *options) *cobra.Command {

@@ -1,6 +1,7 @@
 package dev
 
 import (
+	"context"
 	"os/signal"
 	"syscall"
 
@@ -10,9 +11,16 @@ import (
 )
 
 func newLoadBalancerCommand(o *options) *cobra.Command {
+	return detachedCommand(o, "loadbalancer", "Assign loopback addresses to LoadBalancer Services (started by 'dev up')",
+		func(ctx context.Context, env *devenv.Environment) error { return env.RunLoadBalancer(ctx, o.out) })
+}
+
+// detachedCommand is a hidden command that 'dev up' starts as a detached
+// process of the environment: it runs until SIGTERM or SIGINT.
+func detachedCommand(o *options, use, short string, run func(context.Context, *devenv.Environment) error) *cobra.Command {
 	return &cobra.Command{
-		Use:    "loadbalancer",
-		Short:  "Assign loopback addresses to LoadBalancer Services (started by 'dev up')",
+		Use:    use,
+		Short:  short,
 		Hidden: true,
 		Args:   cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -22,7 +30,7 @@ func newLoadBalancerCommand(o *options) *cobra.Command {
 			}
 			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGTERM, syscall.SIGINT)
 			defer stop()
-			return env.RunLoadBalancer(ctx, o.out)
+			return run(ctx, env)
 		},
 	}
 }
