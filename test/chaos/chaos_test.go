@@ -267,7 +267,7 @@ func report(t *testing.T, cfg config, d *driver, s *sampler, watches []*clusterW
 		fmt.Sprintf("manager kills:                 %d", d.counts.kills),
 		fmt.Sprintf("API blips:                     %d (%s in all)", d.counts.cuts, cutTime.Round(time.Second)),
 		fmt.Sprintf("endpoint failures injected:    %s", failuresLine),
-		fmt.Sprintf("DNS queries:                   %d in %.0fs (%.0f/s): %d answered, %d without a record, %d unanswered (manager down); %d answers without observations around them",
+		fmt.Sprintf("DNS queries:                   %d in %.0fs (%.0f/s): %d answered, %d without a record, %d unanswered in 300ms (the manager down, or slow); %d answers without observations around them",
 			len(s.answers), span, float64(len(s.answers))/span, byOutcome[answered], byOutcome[noRecord], byOutcome[noAnswer], unobserved),
 		fmt.Sprintf("cluster polls failed:          %d", pollErrors),
 		fmt.Sprintf("I1 violations:                 %d", i1),

@@ -30,6 +30,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-logr/logr"
+	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
+
 	"github.com/convoy-rollouts/convoy/pkg/devenv"
 	"github.com/convoy-rollouts/convoy/test/testenv"
 )
@@ -53,6 +56,8 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	bin = dir
+	// The suite's clients log nothing worth reading.
+	ctrllog.SetLogger(logr.Discard())
 	code := testenv.Run(m)
 	_ = os.RemoveAll(dir)
 	os.Exit(code)
@@ -108,22 +113,25 @@ func (c *cli) run(name string, args ...string) (int, string) {
 	} else if err != nil {
 		c.t.Fatalf("%s: %v", name, err)
 	}
-	shown := args
-	if i := indexOf(shown, "--kubeconfig"); i >= 0 {
-		shown = shown[:i]
-	}
+	shown := withoutConnection(args)
 	c.t.Logf("%s $ %s %s → %d: %s", time.Now().Format("15:04:05.000"), filepath.Base(name), strings.Join(shown, " "), code,
 		strings.ReplaceAll(strings.TrimSpace(out.String()), "\n", " | "))
 	return code, out.String()
 }
 
-func indexOf(s []string, v string) int {
-	for i, x := range s {
-		if x == v {
-			return i
+// withoutConnection drops the flags every command carries (kubeconfig,
+// context, namespace), for shorter logs.
+func withoutConnection(args []string) []string {
+	var out []string
+	for i := 0; i < len(args); i++ {
+		switch args[i] {
+		case "--kubeconfig", "--context", "-n":
+			i++
+		default:
+			out = append(out, args[i])
 		}
 	}
-	return -1
+	return out
 }
 
 // manager is a convoy-manager process with its DNS server, killed and
