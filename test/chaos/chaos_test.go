@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/miekg/dns"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/yaml"
@@ -241,9 +242,12 @@ func report(t *testing.T, cfg config, d *driver, s *sampler, watches []*clusterW
 	late, lateChecked, lateShown := lateAnswers(ans, watches, hosts, d.failures, d.m.starts, grace, end)
 	acct := accountReleases(tr, d.apps, historyLimit)
 
-	byOutcome := map[outcome]int{}
+	byOutcome, byRcode := map[outcome]int{}, map[string]int{}
 	for _, a := range s.answers {
 		byOutcome[a.outcome]++
+		if a.outcome == noRecord {
+			byRcode[dns.RcodeToString[a.rcode]]++
+		}
 	}
 	span := end.Sub(s.began).Seconds()
 	var cutTime time.Duration
@@ -267,8 +271,8 @@ func report(t *testing.T, cfg config, d *driver, s *sampler, watches []*clusterW
 		fmt.Sprintf("manager kills:                 %d", d.counts.kills),
 		fmt.Sprintf("API blips:                     %d (%s in all)", d.counts.cuts, cutTime.Round(time.Second)),
 		fmt.Sprintf("endpoint failures injected:    %s", failuresLine),
-		fmt.Sprintf("DNS queries:                   %d in %.0fs (%.0f/s): %d answered, %d without a record, %d unanswered in 300ms (the manager down, or slow); %d answers without observations around them",
-			len(s.answers), span, float64(len(s.answers))/span, byOutcome[answered], byOutcome[noRecord], byOutcome[noAnswer], unobserved),
+		fmt.Sprintf("DNS queries:                   %d in %.0fs (%.0f/s): %d answered, %d without a record %v, %d unanswered in 300ms (the manager down, or slow); %d answers without observations around them",
+			len(s.answers), span, float64(len(s.answers))/span, byOutcome[answered], byOutcome[noRecord], byRcode, byOutcome[noAnswer], unobserved),
 		fmt.Sprintf("cluster polls failed:          %d", pollErrors),
 		fmt.Sprintf("I1 violations:                 %d", i1),
 		fmt.Sprintf("late answers to failed endpoints: %d (%d checked)", late, lateChecked),

@@ -162,27 +162,28 @@ func (d *driver) actOn(a *chaosApp) {
 	switch {
 	case rel.Spec.Aborted != nil:
 		if x < 0.5 {
-			d.cli.convoy("retry", a.name)
-			d.counts.retries++
+			if code, _ := d.cli.convoy("retry", a.name); code == 0 {
+				d.counts.retries++
+			}
 		} else {
 			d.counts.replacedAborted++
 			d.newTemplate(a)
 		}
 	case meta.IsStatusConditionTrue(rel.Status.Conditions, convoyv1alpha1.ConditionComplete):
-		if x < 0.6 {
+		if x < 0.3 {
 			d.newTemplate(a)
 		}
 	case x < 0.45:
 		d.advance(a, "next", false)
-	case x < 0.6:
+	case x < 0.57:
 		d.advance(a, "last", true)
-	case x < 0.7:
+	case x < 0.67:
 		to := rel.Spec.TargetStep + 1 + d.rng.Int32N(max(steps-rel.Spec.TargetStep-1, 1))
 		d.advance(a, strconv.Itoa(int(to)), to > rel.Spec.TargetStep+1)
-	case x < 0.85:
+	case x < 0.77:
 		d.counts.supersessions++
 		d.newTemplate(a)
-	case x < 0.9:
+	case x < 0.81:
 		if code, _ := d.cli.convoy("abort", a.name, "--reason", "chaos"); code == 0 {
 			d.counts.aborts++
 		}

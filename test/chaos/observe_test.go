@@ -137,6 +137,8 @@ type answer struct {
 	host           int
 	addr           netip.Addr
 	outcome        outcome
+	// rcode is the answer's response code, for noRecord.
+	rcode int
 }
 
 // sampler asks the DNS server for the hostnames, round robin, at rate
@@ -198,7 +200,7 @@ func (s *sampler) work(ctx context.Context, w, max int) []answer {
 		in, _, err := c.ExchangeContext(ctx, q, s.server)
 		a.received = time.Now()
 		if err == nil {
-			a.outcome = noRecord
+			a.outcome, a.rcode = noRecord, in.Rcode
 			for _, rr := range in.Answer {
 				if rec, ok := rr.(*dns.A); ok {
 					if addr, ok := netip.AddrFromSlice(rec.A.To4()); ok {
