@@ -173,6 +173,8 @@ func (d *driver) actOn(a *chaosApp) {
 		if x < 0.3 {
 			d.newTemplate(a)
 		}
+	case rel.Spec.TargetStep == steps-1 && x < 0.67:
+		// Already on its way to the last step: nothing to advance.
 	case x < 0.45:
 		d.advance(a, "next", false)
 	case x < 0.57:
