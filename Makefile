@@ -82,10 +82,6 @@ chaos: tools build ## Run the chaos suite alone: 100 randomized rollouts under c
 demo: tools build ## Run a real multi-cluster rollout on local clusters, measuring the traffic split from DNS answers.
 	hack/demo.sh
 
-.PHONY: chaos
-chaos: tools build ## Run the chaos suite alone: 100 randomized rollouts under chaos (CONVOY_CHAOS_SEED replays a run).
-	CONVOY_CHAOS_ROLLOUTS=$${CONVOY_CHAOS_ROLLOUTS:-100} PKGS=./test/chaos hack/test.sh -v -timeout 120m
-
 .PHONY: demo-down
 demo-down: build ## Stop the demo and delete its clusters.
 	hack/demo-down.sh
