@@ -175,6 +175,9 @@ func (d *driver) actOn(a *chaosApp) {
 		}
 	case rel.Spec.TargetStep == steps-1 && x < 0.67:
 		// Already on its way to the last step: nothing to advance.
+	case x < 0.67 && !achieved(rel) && d.rng.Float64() < 0.7:
+		// Mostly, as a pipeline running convoy advance --wait would, the
+		// next step waits for this one: releases sit at every step.
 	case x < 0.45:
 		d.advance(a, "next", false)
 	case x < 0.57:
@@ -190,6 +193,11 @@ func (d *driver) actOn(a *chaosApp) {
 			d.counts.aborts++
 		}
 	}
+}
+
+// achieved tells whether the release has achieved its target step.
+func achieved(rel *convoyv1alpha1.Release) bool {
+	return rel.Status.AchievedStep != nil && rel.Status.AchievedStep.Step >= rel.Spec.TargetStep
 }
 
 // contender is the application's newest Release, nil when it cannot be
