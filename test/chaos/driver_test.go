@@ -173,22 +173,27 @@ func (d *driver) actOn(a *chaosApp) {
 		if x < 0.3 {
 			d.newTemplate(a)
 		}
-	case rel.Spec.TargetStep == steps-1 && x < 0.67:
-		// Already on its way to the last step: nothing to advance.
-	case x < 0.67 && !achieved(rel) && d.rng.Float64() < 0.7:
+	case !achieved(rel) && d.rng.Float64() < 0.7:
 		// Mostly, as a pipeline running convoy advance --wait would, the
-		// next step waits for this one: releases sit at every step.
+		// next command waits for the step: releases sit at every step
+		// when they are advanced or superseded; the rest act mid-step.
 	case x < 0.45:
-		d.advance(a, "next", false)
+		if rel.Spec.TargetStep < steps-1 {
+			d.advance(a, "next", false)
+		}
 	case x < 0.57:
-		d.advance(a, "last", true)
+		if rel.Spec.TargetStep < steps-1 {
+			d.advance(a, "last", rel.Spec.TargetStep < steps-2)
+		}
 	case x < 0.67:
-		to := rel.Spec.TargetStep + 1 + d.rng.Int32N(max(steps-rel.Spec.TargetStep-1, 1))
-		d.advance(a, strconv.Itoa(int(to)), to > rel.Spec.TargetStep+1)
-	case x < 0.77:
+		if rel.Spec.TargetStep < steps-1 {
+			to := rel.Spec.TargetStep + 1 + d.rng.Int32N(steps-rel.Spec.TargetStep-1)
+			d.advance(a, strconv.Itoa(int(to)), to > rel.Spec.TargetStep+1)
+		}
+	case x < 0.82:
 		d.counts.supersessions++
 		d.newTemplate(a)
-	case x < 0.81:
+	case x < 0.87:
 		if code, _ := d.cli.convoy("abort", a.name, "--reason", "chaos"); code == 0 {
 			d.counts.aborts++
 		}
