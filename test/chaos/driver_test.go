@@ -136,11 +136,11 @@ func (d *driver) chaos(rollouts int, deadline time.Time) {
 	for d.counts.templates < rollouts && time.Now().Before(deadline) {
 		d.mendEndpointsIfDue()
 		switch x := d.rng.Float64(); {
-		case x < 0.03:
+		case x < 0.02:
 			d.killManager()
-		case x < 0.07:
+		case x < 0.045:
 			d.cutAPI()
-		case x < 0.11:
+		case x < 0.085:
 			d.failEndpoints()
 		}
 		d.actOn(d.apps[d.rng.IntN(len(d.apps))])
