@@ -59,7 +59,7 @@ build: ## Build convoy binaries into bin/ (and bin/kubectl-convoy, the kubectl p
 ##@ Test
 
 .PHONY: test
-test: tools ## Run every test (unit, integration, chart, leader election, then the end-to-end suite) against one shared local environment.
+test: tools ## Run every test (unit, integration, chart, leader election, then the end-to-end suite and a short chaos run) against one shared local environment.
 	hack/test.sh $(GO_TEST_FLAGS)
 
 .PHONY: bench
@@ -73,6 +73,10 @@ bench-scale: tools ## Measure the manager's steady-state memory with CONVOY_SCAL
 .PHONY: e2e
 e2e: tools build ## Run the end-to-end suite alone (make test runs it too, after the other packages).
 	PKGS=./test/e2e hack/test.sh -v
+
+.PHONY: chaos
+chaos: tools build ## Run the chaos suite alone: 100 randomized rollouts under chaos (CONVOY_CHAOS_SEED replays a run).
+	CONVOY_CHAOS_ROLLOUTS=$${CONVOY_CHAOS_ROLLOUTS:-100} PKGS=./test/chaos hack/test.sh -v -timeout 120m
 
 .PHONY: demo
 demo: tools build ## Run a real multi-cluster rollout on local clusters, measuring the traffic split from DNS answers.

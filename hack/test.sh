@@ -9,7 +9,8 @@
 #
 # The end-to-end suite (./test/e2e) stops clusters' API servers and kills
 # managers, so it runs after every other package, alone, on the same
-# environment.
+# environment; then the chaos suite (./test/chaos), alone too, with a short
+# run (CONVOY_CHAOS_ROLLOUTS, 10 unless set; make chaos runs 100).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export GOTOOLCHAIN=local
@@ -39,7 +40,9 @@ if [[ -n ${PKGS:-} ]]; then
   exit
 fi
 rc=0
-go test -count=1 -timeout 30m "$@" $(go list ./... | grep -v /test/e2e) || rc=$?
+go test -count=1 -timeout 30m "$@" $(go list ./... | grep -v -e /test/e2e -e /test/chaos) || rc=$?
 log "running the end-to-end suite alone"
 go test -count=1 -timeout 30m "$@" ./test/e2e || rc=$?
+log "running a short chaos run alone"
+go test -count=1 -timeout 30m "$@" ./test/chaos || rc=$?
 exit $rc
