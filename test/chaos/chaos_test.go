@@ -2,7 +2,6 @@ package chaos
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"net/netip"
@@ -97,7 +96,7 @@ func TestChaos(t *testing.T) {
 	repo := chartrepo.Start(t, chartrepo.Options{Charts: []chartrepo.Chart{{Dir: "../../examples/charts/hello"}}})
 	m := startManager(t, env, ns)
 	mc := env.ManagementClient(t)
-	failer, noFailures := endpointFailures(env.Environment)
+	var failer endpointFailer = env.Environment
 
 	ctx, stop := context.WithCancel(context.Background())
 	defer stop()
@@ -112,7 +111,7 @@ func TestChaos(t *testing.T) {
 		a := &chaosApp{name: fmt.Sprintf("app%d", i)}
 		a.host = a.name + "." + ns + "." + zone
 		a.templates = []string{a.name + "-first"}
-		c.kube("apply", "-f", applicationFile(t, ns, a, repo.URL, failer != nil))
+		c.kube("apply", "-f", applicationFile(t, ns, a, repo.URL))
 		apps = append(apps, a)
 	}
 	first := map[string]bool{}
@@ -154,7 +153,7 @@ func TestChaos(t *testing.T) {
 	observers.Wait()
 	_ = tracker.poll(context.Background())
 
-	report(t, cfg, d, s, watches, tracker, first, noFailures)
+	report(t, cfg, d, s, watches, tracker, first)
 }
 
 // watchClusters starts a poller per application cluster, through the
@@ -173,8 +172,8 @@ func watchClusters(ctx context.Context, t *testing.T, env *testenv.Env, ns strin
 
 // applicationFile writes the application's first template as YAML: the
 // hello chart in all three clusters, in four steps, published in the chaos
-// zone, with a health check when endpoints can fail.
-func applicationFile(t *testing.T, ns string, a *chaosApp, repoURL string, healthChecked bool) string {
+// zone, with a fast health check.
+func applicationFile(t *testing.T, ns string, a *chaosApp, repoURL string) string {
 	t.Helper()
 	limit := int32(historyLimit)
 	app := &convoyv1alpha1.Application{
@@ -187,23 +186,10 @@ func applicationFile(t *testing.T, ns string, a *chaosApp, repoURL string, healt
 				{Name: "eu-west", Clusters: ptr(2)}, {Name: "us-east"}}},
 			Strategy: convoyv1alpha1.Strategy{Steps: fourSteps()},
 			Traffic: &convoyv1alpha1.TrafficSpec{DNS: &convoyv1alpha1.DNSTraffic{
-				Hostname: a.host, TTLSeconds: int32(ttl / time.Second)}},
+				Hostname: a.host, TTLSeconds: int32(ttl / time.Second), HealthCheck: &chaosHealthCheck}},
 		}},
 	}
-	data, err := json.Marshal(app)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var obj map[string]any
-	if err := json.Unmarshal(data, &obj); err != nil {
-		t.Fatal(err)
-	}
-	if healthChecked {
-		if err := withHealthCheck(obj, chaosHealthCheck); err != nil {
-			t.Fatal(err)
-		}
-	}
-	out, err := yaml.Marshal(obj)
+	out, err := yaml.Marshal(app)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -229,7 +215,7 @@ func ptr(n int32) *int32 { return &n }
 // report prints the run's figures and fails the test on any must-be-0
 // figure.
 func report(t *testing.T, cfg config, d *driver, s *sampler, watches []*clusterWatch, tr *releaseTracker,
-	first map[string]bool, noFailures string) {
+	first map[string]bool) {
 	var hosts []string
 	for _, a := range d.apps {
 		hosts = append(hosts, a.host)
@@ -238,7 +224,7 @@ func report(t *testing.T, cfg config, d *driver, s *sampler, watches []*clusterW
 	ans, unobserved := attribute(s.answers, watches)
 	i1, i1Shown := i1Violations(ans, watches, hosts)
 	shares := shareCheck(ans, watches, hosts, s.began, end)
-	grace := chaosHealthCheck.grace(ttl)
+	grace := healthCheckGrace(chaosHealthCheck, ttl)
 	late, lateChecked, lateShown := lateAnswers(ans, watches, hosts, d.failures, d.m.starts, grace, end)
 	acct := accountReleases(tr, d.apps, historyLimit)
 
@@ -260,9 +246,6 @@ func report(t *testing.T, cfg config, d *driver, s *sampler, watches []*clusterW
 	}
 	failuresLine := fmt.Sprintf("%d (health check %s every %ds, threshold %d; grace %s)", len(d.failures),
 		chaosHealthCheck.Type, chaosHealthCheck.IntervalSeconds, chaosHealthCheck.FailureThreshold, grace)
-	if d.failer == nil {
-		failuresLine = "0 (" + noFailures + ")"
-	}
 	lines := []string{
 		fmt.Sprintf("seed:                          %d (%s=%d replays the driver's choices)", cfg.seed, SeedVar, cfg.seed),
 		fmt.Sprintf("rollouts completed:            %d of %d templates applied (+%d first releases)", completed(tr, first), d.counts.templates, len(first)),

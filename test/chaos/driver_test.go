@@ -2,7 +2,6 @@ package chaos
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"strconv"
@@ -13,7 +12,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	convoyv1alpha1 "github.com/convoy-rollouts/convoy/apis/convoy/v1alpha1"
-	"github.com/convoy-rollouts/convoy/pkg/devenv"
 	"github.com/convoy-rollouts/convoy/test/testenv"
 )
 
@@ -25,68 +23,15 @@ type endpointFailer interface {
 	FailEndpoints(cluster string, on bool) error
 }
 
-// endpointFailures is the one place the driver gets its endpointFailer
-// from: the environment itself once it can fail endpoints
-// ((*devenv.Environment).FailEndpoints), otherwise none, with why.
-func endpointFailures(env *devenv.Environment) (endpointFailer, string) {
-	if f, ok := any(env).(endpointFailer); ok {
-		return f, ""
-	}
-	return nil, "the environment's load-balancer stand-in cannot fail endpoints here (devenv.Environment has no FailEndpoints)"
-}
+// chaosHealthCheck is what every application checks: fast, so that a
+// failed endpoint leaves the answers within seconds.
+var chaosHealthCheck = convoyv1alpha1.DNSHealthCheck{Type: convoyv1alpha1.DNSHealthCheckHTTP, Path: "/", IntervalSeconds: 1, FailureThreshold: 2, TimeoutSeconds: 1}
 
-// dnsHealthCheck is the Application's traffic.dns.healthCheck: how convoy's
-// DNS server probes each endpoint.
-type dnsHealthCheck struct {
-	Type             string `json:"type"`
-	Path             string `json:"path,omitempty"`
-	Port             int32  `json:"port,omitempty"`
-	IntervalSeconds  int32  `json:"intervalSeconds"`
-	FailureThreshold int32  `json:"failureThreshold"`
-	TimeoutSeconds   int32  `json:"timeoutSeconds"`
-}
-
-// chaosHealthCheck is what every application of a run with endpoint
-// failures checks: fast, so that a failed endpoint leaves within seconds.
-var chaosHealthCheck = dnsHealthCheck{Type: "HTTP", Path: "/", IntervalSeconds: 1, FailureThreshold: 2, TimeoutSeconds: 1}
-
-// grace is how long after an endpoint fails the DNS server may still
-// answer it: interval × threshold for the checks to notice, plus the TTL
-// for resolvers.
-func (h dnsHealthCheck) grace(ttl time.Duration) time.Duration {
+// healthCheckGrace is how long after an endpoint fails the DNS server may
+// still answer it: interval × threshold for the checks to notice, plus the
+// TTL for resolvers.
+func healthCheckGrace(h convoyv1alpha1.DNSHealthCheck, ttl time.Duration) time.Duration {
 	return time.Duration(h.IntervalSeconds*h.FailureThreshold)*time.Second + ttl
-}
-
-// withHealthCheck is the one place the applications get their health
-// check: it sets spec.template.traffic.dns.healthCheck on the object to
-// apply. The object is a map so that the suite builds whether or not this
-// branch's API has the field.
-func withHealthCheck(app map[string]any, hc dnsHealthCheck) error {
-	data, err := json.Marshal(hc)
-	if err != nil {
-		return err
-	}
-	var v map[string]any
-	if err := json.Unmarshal(data, &v); err != nil {
-		return err
-	}
-	dnsTraffic, ok := nested(app, "spec", "template", "traffic", "dns")
-	if !ok {
-		return fmt.Errorf("application %v has no spec.template.traffic.dns to put a health check in", app["metadata"])
-	}
-	dnsTraffic["healthCheck"] = v
-	return nil
-}
-
-func nested(m map[string]any, path ...string) (map[string]any, bool) {
-	for _, p := range path {
-		next, ok := m[p].(map[string]any)
-		if !ok {
-			return nil, false
-		}
-		m = next
-	}
-	return m, true
 }
 
 // chaosApp is one application the driver rolls out.
