@@ -6,34 +6,78 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 
 	convoyv1alpha1 "github.com/convoy-rollouts/convoy/apis/convoy/v1alpha1"
-	"github.com/convoy-rollouts/convoy/pkg/clusters"
+	"github.com/convoy-rollouts/convoy/pkg/health"
+	"github.com/convoy-rollouts/convoy/strategies"
 )
+
+// The health gate decides which (cluster, release) endpoints may carry
+// weight, and how much:
+//
+//   - An endpoint starts carrying weight only once its release's capacity
+//     for the current step is achieved in the cluster (the CapacityTarget's
+//     Ready for the cluster).
+//   - One that carries weight keeps it while the capacity moves to the next
+//     step's, as long as pods are available.
+//   - It loses its weight at once when the capacity says the pods are not
+//     there or cannot run (health.Unhealthy, or none available).
+//   - When convoy cannot see the cluster (health.Blind: its API server has
+//     failed --cluster-unreachable-threshold probes in a row, a request to
+//     it timed out, or its credentials are gone), the endpoint's weight is
+//     frozen, not zeroed. That is evidence about the control plane only:
+//     the pods may well still serve, and moving a cluster's share of the
+//     traffic onto the others on that evidence alone is what turned a 25 s
+//     API server freeze into a failover. Traffic leaves such a cluster on
+//     data-plane evidence (DNS health checks of the endpoints) instead.
+//
+// A frozen endpoint keeps at most the weight published for it last (the
+// weight in the hostname's DNSRecordSet), and never more than what it
+// would get were the cluster seen, with the capacity last seen there:
+//
+//   - a lowering is always applied: a release retired, aborted or stepping
+//     back still takes its weight out of the cluster, since taking weight
+//     away never asks more of any capacity;
+//   - a raise waits: convoy cannot see whether capacity for it is there;
+//   - an endpoint that carries no weight gets none (I1, capacity covers
+//     traffic: it never gains weight where its capacity cannot be seen).
+//
+// The units the frozen endpoints keep come off the top; the rest is shared
+// among the endpoints convoy sees, as strategies.DNSWeights shares them. No
+// new step starts in the cluster meanwhile: its capacity is not Ready for a
+// new spec and its traffic target says WeightFrozen, so the release
+// controller waits, and the step completes once the cluster answers again.
 
 // Reasons of the health gate.
 const (
 	ReasonCapacityNotAchieved = "CapacityNotAchieved"
 	ReasonUnhealthy           = "Unhealthy"
+	ReasonWeightFrozen        = "WeightFrozen"
 )
 
-// unhealthy are the capacity reasons that take a cluster's weight away at
-// once, even from an endpoint that carries traffic: the pods are not there
-// or cannot be seen.
-var unhealthy = map[string]bool{
-	string(clusters.ReasonClusterUnreachable):  true,
-	string(clusters.ReasonClusterNotFound):     true,
-	string(clusters.ReasonCredentialsNotFound): true,
-	"DeploymentStuck":                          true,
-	"DeploymentNotFound":                       true,
-	"TooManyDeployments":                       true,
+// gate rules on an endpoint asked to carry weight: its capacity to share
+// the release's weight by and, when it may not carry its share, why. seen
+// is how reading the endpoint itself went; carrying tells whether it
+// carries traffic now.
+func gate(ct *convoyv1alpha1.CapacityTarget, cluster string, carrying bool, seen verdict) (int64, verdict) {
+	switch {
+	case health.Blind(seen.reason):
+		// The Service cannot be read: neither can anything else there.
+		capacity, v := healthyCapacity(ct, cluster, carrying)
+		switch {
+		case v.reason == ReasonUnhealthy:
+			return 0, v
+		case v.frozen:
+			return capacity, v
+		}
+		return lastSeen(ct, cluster, capacity), frozen(cluster, seen)
+	case !seen.ok():
+		return 0, seen
+	}
+	return healthyCapacity(ct, cluster, carrying)
 }
 
 // healthyCapacity is the release's capacity in a cluster that may carry
-// traffic, in available pods, or a verdict saying why none may. An
-// endpoint starts carrying traffic only once its capacity for the current
-// step is achieved (the capacity target's Ready for the cluster); one that
-// already carries traffic keeps it while the capacity moves to the next
-// step's, as long as pods are available, and loses it as soon as none are
-// or the cluster turns unhealthy or unreachable.
+// traffic, in available pods, or a verdict saying why none may (see the
+// rules above). A frozen verdict comes with the capacity last seen.
 func healthyCapacity(ct *convoyv1alpha1.CapacityTarget, cluster string, carrying bool) (int64, verdict) {
 	if ct == nil {
 		return 0, verdict{reason: ReasonCapacityNotAchieved, message: fmt.Sprintf("cluster %s: the release has no capacity target yet", cluster)}
@@ -45,7 +89,9 @@ func healthyCapacity(ct *convoyv1alpha1.CapacityTarget, cluster string, carrying
 		ready := meta.FindStatusCondition(st.Conditions, convoyv1alpha1.ConditionReady)
 		switch {
 		case ready == nil:
-		case unhealthy[ready.Reason]:
+		case health.Blind(ready.Reason):
+			return int64(st.AvailableReplicas), frozen(cluster, verdict{reason: ready.Reason, message: ready.Message})
+		case health.Unhealthy(ready.Reason):
 			return 0, verdict{reason: ReasonUnhealthy, message: fmt.Sprintf("cluster %s: %s: %s", cluster, ready.Reason, ready.Message)}
 		case st.AvailableReplicas == 0:
 			return 0, verdict{reason: ReasonUnhealthy, message: fmt.Sprintf("cluster %s: no pod of release %s is available (%s)", cluster, ct.Name, ready.Message)}
@@ -56,4 +102,98 @@ func healthyCapacity(ct *convoyv1alpha1.CapacityTarget, cluster string, carrying
 		}
 	}
 	return 0, verdict{reason: ReasonCapacityNotAchieved, message: fmt.Sprintf("cluster %s: capacity not reported yet", cluster)}
+}
+
+// lastSeen is the available pods the capacity target last reported in the
+// cluster, or capacity when it reported them healthy.
+func lastSeen(ct *convoyv1alpha1.CapacityTarget, cluster string, capacity int64) int64 {
+	if capacity > 0 || ct == nil {
+		return capacity
+	}
+	for _, st := range ct.Status.Clusters {
+		if st.Name == cluster {
+			return int64(st.AvailableReplicas)
+		}
+	}
+	return 0
+}
+
+// frozen is the verdict for an endpoint in a cluster convoy cannot see.
+func frozen(cluster string, why verdict) verdict {
+	return verdict{reason: ReasonWeightFrozen, frozen: true, message: fmt.Sprintf(
+		"cluster %s cannot be seen (%s: %s): the weight its endpoint carries is frozen, lowered but never raised, until convoy sees the cluster again",
+		cluster, why.reason, why.message)}
+}
+
+// at locates a (release, cluster) in the apportionment's input order.
+type at struct{ release, cluster int }
+
+// frozenWeights are the weights published last (in the record set
+// existing, nil when there is none) of the hostname's frozen endpoints.
+// A frozen endpoint the controller could not read gets the addresses
+// published for it last, so it stays in the records.
+func frozenWeights(g *hostGroup, pub *publication, existing *convoyv1alpha1.DNSRecordSet, endpoints map[string]endpoint) map[at]int64 {
+	kept := map[at]int64{}
+	for i, t := range g.targets {
+		for j, c := range t.tt.Spec.Clusters {
+			id := setIdentifier(c.Name, t.rel.Name)
+			if !pub.verdicts[id].frozen {
+				continue
+			}
+			kept[at{i, j}] = 0
+			if existing == nil {
+				continue
+			}
+			for _, rec := range existing.Spec.Records {
+				if rec.SetIdentifier != id {
+					continue
+				}
+				kept[at{i, j}] = int64(rec.Weight)
+				if _, ok := endpoints[id]; !ok {
+					endpoints[id] = endpoint{addresses: rec.Addresses, target: rec.Target}
+				}
+			}
+		}
+	}
+	return kept
+}
+
+// gatedWeights shares units among the endpoints like
+// strategies.DNSWeights, where each frozen endpoint (by position, with the
+// weight published for it last) keeps the lower of that weight and the
+// one it would get were its cluster seen; the releases' capacities there
+// are those last seen. The units kept come off the top, and the rest is
+// shared among the endpoints that are not frozen.
+func gatedWeights(units int64, releases []strategies.ReleaseTraffic, kept map[at]int64) (strategies.Weights, error) {
+	ideal, err := strategies.DNSWeights(units, releases)
+	if err != nil || len(kept) == 0 {
+		return ideal, err
+	}
+	seen := make([]strategies.ReleaseTraffic, len(releases))
+	var total int64
+	for i, r := range releases {
+		seen[i] = r
+		seen[i].Clusters = append([]strategies.ClusterCapacity(nil), r.Clusters...)
+		for j := range r.Clusters {
+			if w, ok := kept[at{i, j}]; ok {
+				kept[at{i, j}] = min(w, ideal[i][j])
+				total += kept[at{i, j}]
+				seen[i].Clusters[j].Capacity = 0
+			}
+		}
+	}
+	weights := make(strategies.Weights, len(releases))
+	if total < units {
+		if weights, err = strategies.DNSWeights(units-total, seen); err != nil {
+			return nil, err
+		}
+	} else {
+		for i, r := range releases {
+			weights[i] = make([]int64, len(r.Clusters))
+		}
+	}
+	for pos, w := range kept {
+		weights[pos.release][pos.cluster] = w
+	}
+	return weights, nil
 }
