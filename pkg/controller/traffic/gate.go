@@ -159,41 +159,53 @@ func frozenWeights(g *hostGroup, pub *publication, existing *convoyv1alpha1.DNSR
 }
 
 // gatedWeights shares units among the endpoints like
-// strategies.DNSWeights, where each frozen endpoint (by position, with the
-// weight published for it last) keeps the lower of that weight and the
-// one it would get were its cluster seen; the releases' capacities there
-// are those last seen. The units kept come off the top, and the rest is
-// shared among the endpoints that are not frozen.
+// strategies.DNSWeights, except for the frozen endpoints (kept, by
+// position, with the weight published for each last). Each release first
+// gets its part of the units as if every cluster were seen (frozen ones
+// with the capacity last seen there), so the step's split between
+// releases holds. A frozen endpoint keeps the lower of its published
+// weight and its share of that part; the rest of the part is shared among
+// the release's seen clusters by capacity. A release left with no seen
+// capacity hands the rest of its part to the releases that have some, by
+// demand, as DNSWeights hands on the part of a release with no healthy
+// endpoint.
 func gatedWeights(units int64, releases []strategies.ReleaseTraffic, kept map[at]int64) (strategies.Weights, error) {
 	ideal, err := strategies.DNSWeights(units, releases)
 	if err != nil || len(kept) == 0 {
 		return ideal, err
 	}
-	seen := make([]strategies.ReleaseTraffic, len(releases))
-	var total int64
+	weights := make(strategies.Weights, len(releases))
+	rest := make([]int64, len(releases))
+	seen := make([][]int64, len(releases))
+	demands := make([]int64, len(releases)) // of the releases with seen capacity
+	var orphaned int64
 	for i, r := range releases {
-		seen[i] = r
-		seen[i].Clusters = append([]strategies.ClusterCapacity(nil), r.Clusters...)
-		for j := range r.Clusters {
-			if w, ok := kept[at{i, j}]; ok {
-				kept[at{i, j}] = min(w, ideal[i][j])
-				total += kept[at{i, j}]
-				seen[i].Clusters[j].Capacity = 0
+		weights[i] = make([]int64, len(r.Clusters))
+		seen[i] = make([]int64, len(r.Clusters))
+		var seenCapacity int64
+		for j, c := range r.Clusters {
+			rest[i] += ideal[i][j]
+			if w, frozen := kept[at{i, j}]; frozen {
+				weights[i][j] = min(w, ideal[i][j])
+				rest[i] -= weights[i][j]
+			} else {
+				seen[i][j] = c.Capacity
+				seenCapacity += c.Capacity
 			}
 		}
-	}
-	weights := make(strategies.Weights, len(releases))
-	if total < units {
-		if weights, err = strategies.DNSWeights(units-total, seen); err != nil {
-			return nil, err
-		}
-	} else {
-		for i, r := range releases {
-			weights[i] = make([]int64, len(r.Clusters))
+		if seenCapacity == 0 {
+			orphaned, rest[i] = orphaned+rest[i], 0
+		} else {
+			demands[i] = r.Demand
 		}
 	}
-	for pos, w := range kept {
-		weights[pos.release][pos.cluster] = w
+	extra := strategies.Apportion(orphaned, demands)
+	for i := range releases {
+		for j, w := range strategies.Apportion(rest[i]+extra[i], seen[i]) {
+			if _, frozen := kept[at{i, j}]; !frozen {
+				weights[i][j] = w
+			}
+		}
 	}
 	return weights, nil
 }

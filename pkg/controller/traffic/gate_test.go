@@ -68,8 +68,18 @@ func TestGatedWeights(t *testing.T) {
 			[]strategies.ReleaseTraffic{release("new", 50, 10, 10, 10), release("old", 50, 10, 10, 10)},
 			map[at]int64{{0, 2}: 33, {1, 2}: 300},
 			// c keeps new 33 (raise frozen) and old 166 (lowered to its
-			// share at 50/50); a and b share the other 801 at 50/50.
-			strategies.Weights{{201, 200, 33}, {200, 200, 166}}},
+			// share at 50/50); each release keeps its half of the units,
+			// the rest of it in a and b.
+			strategies.Weights{{234, 233, 33}, {167, 167, 166}}},
+		{"a cluster frozen for one release only keeps the split between releases",
+			[]strategies.ReleaseTraffic{release("new", 10, 1, 1), release("old", 90, 2, 2)},
+			map[at]int64{{1, 0}: 450},
+			strategies.Weights{{50, 50}, {450, 450}}},
+		{"a release with no seen capacity hands the rest of its part on",
+			[]strategies.ReleaseTraffic{release("new", 50, 0, 0, 10), release("old", 50, 10, 10, 10)},
+			map[at]int64{{0, 2}: 100, {1, 2}: 167},
+			// new keeps 100 of its 500 in c; the 400 left go to old.
+			strategies.Weights{{0, 0, 100}, {367, 367, 166}}},
 		{"an abort takes the contender's weight out of the frozen cluster",
 			[]strategies.ReleaseTraffic{release("new", 0, 10, 10, 10), release("old", 100, 10, 10, 10)},
 			map[at]int64{{0, 2}: 34, {1, 2}: 300},
@@ -81,8 +91,7 @@ func TestGatedWeights(t *testing.T) {
 		{"an endpoint carrying nothing gains nothing in a frozen cluster",
 			[]strategies.ReleaseTraffic{release("new", 10, 10, 10, 10), release("old", 90, 10, 10, 10)},
 			map[at]int64{{0, 2}: 0, {1, 2}: 300},
-			// The 700 units left are shared 10/90 over a and b.
-			strategies.Weights{{35, 35, 0}, {315, 315, 300}}},
+			strategies.Weights{{50, 50, 0}, {300, 300, 300}}},
 		{"a frozen cluster last seen with no pods keeps nothing",
 			[]strategies.ReleaseTraffic{release("old", 100, 10, 10, 0)},
 			map[at]int64{{0, 2}: 333},
