@@ -40,8 +40,9 @@ import (
 //   - an endpoint that carries no weight gets none (I1, capacity covers
 //     traffic: it never gains weight where its capacity cannot be seen).
 //
-// The units the frozen endpoints keep come off the top; the rest is shared
-// among the endpoints convoy sees, as strategies.DNSWeights shares them. No
+// Each release keeps its part of the units (the step's split between
+// releases); what its frozen endpoints do not keep of it goes to its
+// clusters convoy sees (see gatedWeights). No
 // new step starts in the cluster meanwhile: its capacity is not Ready for a
 // new spec and its traffic target says WeightFrozen, so the release
 // controller waits, and the step completes once the cluster answers again.
