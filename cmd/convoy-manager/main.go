@@ -52,6 +52,7 @@ func run() error {
 		logLevel                 = flag.String("log-level", "info", "log level: debug, info or error")
 		kubeContext              = flag.String("context", "", "kubeconfig context of the management cluster (default: the current context, or in-cluster)")
 		probeInterval            = flag.Duration("cluster-probe-interval", cluster.DefaultInterval, "how often each application cluster's health is checked")
+		unreachableThreshold     = flag.Int("cluster-unreachable-threshold", cluster.DefaultUnreachableThreshold, "how many consecutive failed probes make an application cluster count as unreachable (its DNS weights are then frozen, not zeroed)")
 		dnsZones, dnsNameservers stringList
 	)
 	flag.Var(&dnsZones, "dns-zone", "a zone the embedded DNS server is authoritative for (repeatable)")
@@ -59,6 +60,9 @@ func run() error {
 	logOpts := zap.Options{}
 	logOpts.BindFlags(flag.CommandLine)
 	flag.Parse()
+	if *unreachableThreshold < 1 || *unreachableThreshold > 1000 {
+		return fmt.Errorf("--cluster-unreachable-threshold: must be between 1 and 1000 consecutive failed probes, got %d", *unreachableThreshold)
+	}
 	if err := setLogger(&logOpts, *logFormat, *logLevel); err != nil {
 		return err
 	}
@@ -97,7 +101,7 @@ func run() error {
 	}
 	if err := manager.Setup(mgr, manager.Options{
 		Renderer: renderer, Distinguish: kustomize.Distinguish, GlobalBlockNamespace: *blockNamespace, Disabled: off,
-		ClusterProbeInterval: *probeInterval,
+		ClusterProbeInterval: *probeInterval, ClusterUnreachableThreshold: int32(*unreachableThreshold),
 	}); err != nil {
 		return err
 	}

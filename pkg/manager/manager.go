@@ -54,6 +54,10 @@ type Options struct {
 	// ClusterProbeInterval is how often each application cluster's health
 	// is checked; cluster.DefaultInterval when zero.
 	ClusterProbeInterval time.Duration
+	// ClusterUnreachableThreshold is how many consecutive failed probes
+	// make a cluster count as unreachable;
+	// cluster.DefaultUnreachableThreshold when zero.
+	ClusterUnreachableThreshold int32
 	// Disabled names controllers not to run ("application", "release",
 	// "installation", "capacity", "traffic", "cluster").
 	Disabled map[string]bool
@@ -79,7 +83,8 @@ func Setup(mgr ctrl.Manager, opts Options) error {
 			return (&capacity.Reconciler{Client: mgr.GetClient(), Clusters: store}).SetupWithManager(mgr)
 		},
 		"cluster": func() error {
-			return (&cluster.Reconciler{Client: mgr.GetClient(), Clusters: store, Recorder: mgr.GetEventRecorder("convoy-cluster"), Interval: opts.ClusterProbeInterval}).SetupWithManager(mgr)
+			return (&cluster.Reconciler{Client: mgr.GetClient(), Clusters: store, Recorder: mgr.GetEventRecorder("convoy-cluster"), Interval: opts.ClusterProbeInterval,
+				UnreachableThreshold: opts.ClusterUnreachableThreshold}).SetupWithManager(mgr)
 		},
 		"traffic": func() error {
 			return (&traffic.Reconciler{Client: mgr.GetClient(), Clusters: store, Recorder: mgr.GetEventRecorder("convoy-traffic")}).SetupWithManager(mgr)

@@ -195,7 +195,7 @@ func checkManager(t *testing.T, objs []*unstructured.Unstructured) {
 	}
 	requireArgs(t, manager, "--leader-elect", "--leader-election-namespace=convoy-system",
 		"--metrics-bind-address=:8080", "--health-probe-bind-address=:8081", "--log-format=json",
-		"--global-block-namespace=convoy-system")
+		"--global-block-namespace=convoy-system", "--cluster-unreachable-threshold=3")
 	// The separate DNS Deployment serves DNS by default.
 	forbidArgPrefix(t, manager, "--dns-")
 
@@ -413,6 +413,7 @@ func TestValuesSchema(t *testing.T) {
 		{"unknown controller", with(zones(), "manager.disableControllers", []any{"rollout"}), "/manager/disableControllers/0"},
 		{"unknown Service type", with(zones(), "dns.service.type", "Loadbalancer"), "/dns/service/type"},
 		{"unknown log format", with(zones(), "manager.logFormat", "text"), "/manager/logFormat"},
+		{"no unreachability threshold", with(zones(), "manager.clusterUnreachableThreshold", 0), "/manager/clusterUnreachableThreshold"},
 		{"no zones", map[string]any{}, "/dns/zones"},
 		{"embedded DNS without zones", with(with(map[string]any{}, "dns.enabled", false), "manager.dns.enabled", true), "/dns/zones"},
 	} {

@@ -98,6 +98,9 @@ func startManager(t testing.TB) *testenv.Env {
 			Distinguish:          kustomize.Distinguish,
 			GlobalBlockNamespace: "convoy-system",
 			InstallationResync:   time.Second,
+			// Probes every 5s, so that a cluster's unreachability threshold
+			// (3 failed probes) is reached within a test's patience.
+			ClusterProbeInterval: 5 * time.Second,
 		})
 		if err != nil {
 			t.Fatal(err)

@@ -79,6 +79,14 @@ type ClusterStatus struct {
 	// LastProbeTime is when convoy last checked the cluster.
 	// +optional
 	LastProbeTime *metav1.Time `json:"lastProbeTime,omitempty"`
+
+	// ConsecutiveProbeFailures counts the probes that failed since the
+	// last one that answered. The cluster counts as unreachable (Reachable
+	// False) only once it reaches the manager's
+	// --cluster-unreachable-threshold, so one slow answer moves nothing.
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	ConsecutiveProbeFailures int32 `json:"consecutiveProbeFailures,omitempty"`
 }
 
 // Cluster is an application cluster that Releases can be placed on.
@@ -91,6 +99,7 @@ type ClusterStatus struct {
 // +kubebuilder:printcolumn:name="Unschedulable",type=boolean,JSONPath=`.spec.scheduling.unschedulable`
 // +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
 // +kubebuilder:printcolumn:name="Version",type=string,JSONPath=`.status.serverVersion`
+// +kubebuilder:printcolumn:name="Probe Failures",type=integer,JSONPath=`.status.consecutiveProbeFailures`,priority=1
 // +kubebuilder:printcolumn:name="URL",type=string,JSONPath=`.spec.apiServerURL`,priority=1
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 type Cluster struct {

@@ -13,6 +13,7 @@ and, with manager.dns.enabled, the embedded DNS server on :5353.
 - --log-format={{ $m.logFormat }}
 - --cache-dir=/var/cache/convoy
 - --global-block-namespace={{ default .Release.Namespace $m.globalBlockNamespace }}
+- --cluster-unreachable-threshold={{ $m.clusterUnreachableThreshold }}
 {{- with $m.watchNamespace }}
 - --namespace={{ . }}
 {{- end }}

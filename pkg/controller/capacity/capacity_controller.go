@@ -24,6 +24,7 @@ import (
 	convoyv1alpha1 "github.com/convoy-rollouts/convoy/apis/convoy/v1alpha1"
 	"github.com/convoy-rollouts/convoy/pkg/clusters"
 	"github.com/convoy-rollouts/convoy/pkg/conditions"
+	"github.com/convoy-rollouts/convoy/pkg/health"
 	"github.com/convoy-rollouts/convoy/strategies"
 )
 
@@ -104,7 +105,7 @@ func (r *Reconciler) scaleIn(ctx context.Context, ct *convoyv1alpha1.CapacityTar
 	}
 	switch len(deps.Items) {
 	case 0:
-		res.verdict = verdict{reason: ReasonDeploymentNotFound, message: fmt.Sprintf("no Deployment of release %s in the cluster yet: waiting for its installation", ct.Name)}
+		res.verdict = verdict{reason: health.ReasonDeploymentNotFound, message: fmt.Sprintf("no Deployment of release %s in the cluster yet: waiting for its installation", ct.Name)}
 		return res
 	case 1:
 	default:
@@ -113,7 +114,7 @@ func (r *Reconciler) scaleIn(ctx context.Context, ct *convoyv1alpha1.CapacityTar
 			names = append(names, d.Namespace+"/"+d.Name)
 		}
 		slices.Sort(names)
-		res.verdict = verdict{reason: ReasonTooManyDeployments, message: fmt.Sprintf("release %s has %d Deployments (%s): convoy scales exactly one", ct.Name, len(names), strings.Join(names, ", "))}
+		res.verdict = verdict{reason: health.ReasonTooManyDeployments, message: fmt.Sprintf("release %s has %d Deployments (%s): convoy scales exactly one", ct.Name, len(names), strings.Join(names, ", "))}
 		return res
 	}
 	dep := &deps.Items[0]
@@ -148,9 +149,9 @@ func (r *Reconciler) scale(ctx context.Context, cluster string, dep *appsv1.Depl
 		if clusters.IsUnreachable(err) {
 			return unreachable(err)
 		}
-		return verdict{reason: ReasonScaling, message: fmt.Sprintf("scaling Deployment %s from %d to %d: %v", dep.Name, from, desired, err)}
+		return verdict{reason: health.ReasonScaling, message: fmt.Sprintf("scaling Deployment %s from %d to %d: %v", dep.Name, from, desired, err)}
 	}
-	return verdict{reason: ReasonScaling, message: fmt.Sprintf("scaling Deployment %s from %d to %d replicas", dep.Name, from, desired)}
+	return verdict{reason: health.ReasonScaling, message: fmt.Sprintf("scaling Deployment %s from %d to %d replicas", dep.Name, from, desired)}
 }
 
 // unreachable is the verdict for a cluster whose last health probe failed,
@@ -198,10 +199,21 @@ func summarize(ct *convoyv1alpha1.CapacityTarget, results []clusterCapacity) boo
 	previous := conditions.ByCluster(ct.Status.Clusters, func(s *convoyv1alpha1.ClusterCapacityStatus) *convoyv1alpha1.ClusterConditions {
 		return &s.ClusterConditions
 	})
+	lastSeen := map[string]int32{}
+	for _, st := range ct.Status.Clusters {
+		lastSeen[st.Name] = st.AvailableReplicas
+	}
 	ct.Status.Clusters = nil
 	var pending []string
 	for i, target := range ct.Spec.Clusters {
 		res := results[i]
+		if health.Blind(res.verdict.reason) && res.available == 0 {
+			// convoy cannot see the cluster, not its pods gone: keep the
+			// count last seen, which the traffic gate's freeze relies on
+			// (see the traffic package) rather than a 0 nobody measured.
+			res.available = lastSeen[target.Name]
+			res.verdict.message += fmt.Sprintf(" (%d pods available when last seen)", res.available)
+		}
 		st := convoyv1alpha1.ClusterCapacityStatus{
 			ClusterConditions: convoyv1alpha1.ClusterConditions{Name: target.Name, Conditions: previous[target.Name]},
 			DesiredReplicas:   res.desired,
@@ -221,10 +233,10 @@ func summarize(ct *convoyv1alpha1.CapacityTarget, results []clusterCapacity) boo
 		ct.Status.Clusters = append(ct.Status.Clusters, st)
 	}
 	if len(pending) == 0 {
-		conditions.MarkReady(&ct.Status.Conditions, gen, ReasonAvailable, fmt.Sprintf("capacity achieved in %d/%d clusters", len(results), len(results)))
+		conditions.MarkReady(&ct.Status.Conditions, gen, health.ReasonAvailable, fmt.Sprintf("capacity achieved in %d/%d clusters", len(results), len(results)))
 		return true
 	}
-	conditions.MarkReconciling(&ct.Status.Conditions, gen, "ClustersNotReady",
+	conditions.MarkReconciling(&ct.Status.Conditions, gen, health.ReasonClustersNotReady,
 		fmt.Sprintf("capacity achieved in %d/%d clusters; %s", len(results)-len(pending), len(results), strings.Join(pending, "; ")))
 	return false
 }

@@ -8,17 +8,8 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
-)
 
-// Reasons a cluster's capacity is not ready.
-const (
-	ReasonAvailable          = "ReplicasAvailable"
-	ReasonScaling            = "Scaling"
-	ReasonInProgress         = "InProgress"
-	ReasonPodsNotReady       = "PodsNotReady"
-	ReasonDeploymentStuck    = "DeploymentStuck"
-	ReasonDeploymentNotFound = "DeploymentNotFound"
-	ReasonTooManyDeployments = "TooManyDeployments"
+	"github.com/convoy-rollouts/convoy/pkg/health"
 )
 
 // verdict is the health of one release's Deployment in one cluster.
@@ -35,21 +26,21 @@ type verdict struct {
 func judge(dep *appsv1.Deployment, pods []corev1.Pod, desired int32) verdict {
 	name := dep.Name
 	if dep.Generation > dep.Status.ObservedGeneration {
-		return verdict{reason: ReasonInProgress, message: fmt.Sprintf("Deployment %s has not observed its latest spec yet", name)}
+		return verdict{reason: health.ReasonInProgress, message: fmt.Sprintf("Deployment %s has not observed its latest spec yet", name)}
 	}
 	for _, c := range dep.Status.Conditions {
 		switch {
 		case c.Type == appsv1.DeploymentReplicaFailure && c.Status == corev1.ConditionTrue:
-			return verdict{reason: ReasonDeploymentStuck, message: fmt.Sprintf("Deployment %s cannot create pods: %s", name, c.Message)}
+			return verdict{reason: health.ReasonDeploymentStuck, message: fmt.Sprintf("Deployment %s cannot create pods: %s", name, c.Message)}
 		case c.Type == appsv1.DeploymentProgressing && c.Status == corev1.ConditionFalse && c.Reason == "ProgressDeadlineExceeded":
-			return verdict{reason: ReasonDeploymentStuck, message: fmt.Sprintf("Deployment %s exceeded its progress deadline: %s", name, sadPods(pods))}
+			return verdict{reason: health.ReasonDeploymentStuck, message: fmt.Sprintf("Deployment %s exceeded its progress deadline: %s", name, sadPods(pods))}
 		}
 	}
 	available := dep.Status.AvailableReplicas
 	if available >= desired {
-		return verdict{ready: true, reason: ReasonAvailable, message: fmt.Sprintf("%d/%d pods available", available, desired)}
+		return verdict{ready: true, reason: health.ReasonAvailable, message: fmt.Sprintf("%d/%d pods available", available, desired)}
 	}
-	return verdict{reason: ReasonPodsNotReady, message: fmt.Sprintf("%d/%d pods available; %s", available, desired, sadPods(pods))}
+	return verdict{reason: health.ReasonPodsNotReady, message: fmt.Sprintf("%d/%d pods available; %s", available, desired, sadPods(pods))}
 }
 
 // sadPods summarises why pods are not ready, most common reason first,

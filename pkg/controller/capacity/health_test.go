@@ -7,6 +7,8 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/convoy-rollouts/convoy/pkg/health"
 )
 
 func deployment(gen, observed int64, available int32, conds ...appsv1.DeploymentCondition) *appsv1.Deployment {
@@ -49,18 +51,18 @@ func TestJudge(t *testing.T) {
 		reason   string
 		contains []string
 	}{
-		{"available", deployment(2, 2, 3), nil, 3, true, ReasonAvailable, []string{"3/3 pods available"}},
-		{"more available than desired while scaling down", deployment(2, 2, 4), nil, 3, true, ReasonAvailable, nil},
-		{"stale status", deployment(3, 2, 3), nil, 3, false, ReasonInProgress, []string{"not observed its latest spec"}},
+		{"available", deployment(2, 2, 3), nil, 3, true, health.ReasonAvailable, []string{"3/3 pods available"}},
+		{"more available than desired while scaling down", deployment(2, 2, 4), nil, 3, true, health.ReasonAvailable, nil},
+		{"stale status", deployment(3, 2, 3), nil, 3, false, health.ReasonInProgress, []string{"not observed its latest spec"}},
 		{"sad pods grouped", deployment(2, 2, 1), []corev1.Pod{
 			pod("web-a", true, nil), pod("web-b", false, waiting("ImagePullBackOff")), pod("web-c", false, waiting("ImagePullBackOff")),
 			pod("web-d", false, waiting("CrashLoopBackOff")), pod("web-e", false, unschedulable), pod("web-f", false, nil),
-		}, 6, false, ReasonPodsNotReady, []string{"1/6 pods available", "2× ImagePullBackOff (e.g. pod web-b)", "1× CrashLoopBackOff (e.g. pod web-d)"}},
-		{"readiness failing", deployment(1, 1, 0), []corev1.Pod{pod("web-a", false, nil)}, 1, false, ReasonPodsNotReady, []string{"1× readiness failing (e.g. pod web-a)"}},
-		{"unschedulable", deployment(1, 1, 0), []corev1.Pod{pod("web-a", false, unschedulable)}, 1, false, ReasonPodsNotReady, []string{"Unschedulable"}},
-		{"replica failure", deployment(1, 1, 0, appsv1.DeploymentCondition{Type: appsv1.DeploymentReplicaFailure, Status: corev1.ConditionTrue, Message: "exceeded quota"}), nil, 2, false, ReasonDeploymentStuck, []string{"exceeded quota"}},
-		{"progress deadline", deployment(1, 1, 0, appsv1.DeploymentCondition{Type: appsv1.DeploymentProgressing, Status: corev1.ConditionFalse, Reason: "ProgressDeadlineExceeded"}), []corev1.Pod{pod("web-a", false, waiting("CrashLoopBackOff"))}, 1, false, ReasonDeploymentStuck, []string{"progress deadline", "CrashLoopBackOff"}},
-		{"zero desired is always ready", deployment(1, 1, 0), nil, 0, true, ReasonAvailable, []string{"0/0"}},
+		}, 6, false, health.ReasonPodsNotReady, []string{"1/6 pods available", "2× ImagePullBackOff (e.g. pod web-b)", "1× CrashLoopBackOff (e.g. pod web-d)"}},
+		{"readiness failing", deployment(1, 1, 0), []corev1.Pod{pod("web-a", false, nil)}, 1, false, health.ReasonPodsNotReady, []string{"1× readiness failing (e.g. pod web-a)"}},
+		{"unschedulable", deployment(1, 1, 0), []corev1.Pod{pod("web-a", false, unschedulable)}, 1, false, health.ReasonPodsNotReady, []string{"Unschedulable"}},
+		{"replica failure", deployment(1, 1, 0, appsv1.DeploymentCondition{Type: appsv1.DeploymentReplicaFailure, Status: corev1.ConditionTrue, Message: "exceeded quota"}), nil, 2, false, health.ReasonDeploymentStuck, []string{"exceeded quota"}},
+		{"progress deadline", deployment(1, 1, 0, appsv1.DeploymentCondition{Type: appsv1.DeploymentProgressing, Status: corev1.ConditionFalse, Reason: "ProgressDeadlineExceeded"}), []corev1.Pod{pod("web-a", false, waiting("CrashLoopBackOff"))}, 1, false, health.ReasonDeploymentStuck, []string{"progress deadline", "CrashLoopBackOff"}},
+		{"zero desired is always ready", deployment(1, 1, 0), nil, 0, true, health.ReasonAvailable, []string{"0/0"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -3,14 +3,25 @@
 // status says whether it is reachable, its Kubernetes version and, when
 // not, why. A cluster turning unreachable or reachable again gets an event,
 // and the cluster_reachable metric follows it.
+//
+// A cluster counts as unreachable only after UnreachableThreshold
+// consecutive failed probes (status.consecutiveProbeFailures): a probe is
+// evidence about the control plane, and a kube-apiserver that is slow for
+// one probe, restarted by a managed upgrade or cut off by a network blip
+// says nothing about the pods serving traffic. Below the threshold the
+// Reachable condition keeps its status and says, with reason ProbeFailing,
+// that probes fail. What unreachable then means for traffic (frozen
+// weights, not zeroed ones) is the traffic package's rule.
 package cluster
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -33,9 +44,15 @@ const DefaultInterval = 30 * time.Second
 // clusters cost no writes worth counting.
 const probeRefresh = 5 * time.Minute
 
+// DefaultUnreachableThreshold is how many consecutive probes must fail
+// before a cluster counts as unreachable.
+const DefaultUnreachableThreshold = 3
+
 // Reasons of a Cluster's conditions.
 const (
 	ReasonReachable = "Reachable"
+	// ReasonProbeFailing: the last probes failed, fewer than the threshold.
+	ReasonProbeFailing = "ProbeFailing"
 )
 
 // Reconciler probes Clusters.
@@ -45,6 +62,10 @@ type Reconciler struct {
 	Recorder events.EventRecorder
 	// Interval between probes; DefaultInterval when zero.
 	Interval time.Duration
+	// UnreachableThreshold is how many consecutive probes must fail before
+	// the cluster counts as unreachable; DefaultUnreachableThreshold when
+	// zero.
+	UnreachableThreshold int32
 }
 
 // Reconcile probes one cluster and writes its status when it changed.
@@ -61,26 +82,21 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	probeCtx, cancel := context.WithTimeout(ctx, clusters.RequestTimeout)
 	version, err := r.Clusters.ServerVersion(probeCtx, cluster.Name)
 	cancel()
-	st, gen := &cluster.Status, cluster.Generation
-	if err == nil {
-		st.ServerVersion = version
-		conditions.Set(&st.Conditions, gen, convoyv1alpha1.ConditionReachable, metav1.ConditionTrue, ReasonReachable, "the API server answers, Kubernetes "+version)
-		conditions.MarkReady(&st.Conditions, gen, ReasonReachable, "reachable with convoy's credentials, Kubernetes "+version)
-	} else {
-		reason := string(clusters.ReasonOf(err))
-		conditions.Set(&st.Conditions, gen, convoyv1alpha1.ConditionReachable, metav1.ConditionFalse, reason, err.Error())
-		conditions.MarkReconciling(&st.Conditions, gen, reason, err.Error())
-	}
-	st.ObservedGeneration = gen
-	reachable := err == nil
+	st := &cluster.Status
+	reachable := record(st, cluster.Generation, version, err, r.threshold())
+	st.ObservedGeneration = cluster.Generation
 	rolloutmetrics.SetClusterReachable(cluster.Name, reachable)
+	log := ctrl.LoggerFrom(ctx)
 	switch {
-	case reachable && hadStatus && !wasReachable:
-		ctrl.LoggerFrom(ctx).Info("cluster reachable again", "version", version)
+	case err == nil && hadStatus && !wasReachable:
+		log.Info("cluster reachable again", "version", version)
 		r.Recorder.Eventf(cluster, nil, corev1.EventTypeNormal, "ClusterReachable", "Probe", "cluster %s is reachable again (Kubernetes %s)", cluster.Name, version)
-	case !reachable && (wasReachable || !hadStatus):
-		ctrl.LoggerFrom(ctx).Info("cluster unreachable", "error", err.Error())
-		r.Recorder.Eventf(cluster, nil, corev1.EventTypeWarning, "ClusterUnreachable", "Probe", "cluster %s is unreachable: %v", cluster.Name, err)
+	case err != nil && st.ConsecutiveProbeFailures == r.threshold():
+		log.Info("cluster unreachable", "failures", st.ConsecutiveProbeFailures, "error", err.Error())
+		r.Recorder.Eventf(cluster, nil, corev1.EventTypeWarning, "ClusterUnreachable", "Probe", "cluster %s is unreachable after %d failed probes: %v", cluster.Name, st.ConsecutiveProbeFailures, err)
+	case err != nil && st.ConsecutiveProbeFailures < r.threshold():
+		log.Info("cluster probe failed", "failures", st.ConsecutiveProbeFailures, "threshold", r.threshold(), "error", err.Error())
+		r.Recorder.Eventf(cluster, nil, corev1.EventTypeWarning, "ProbeFailed", "Probe", "probe %d of %d before cluster %s counts as unreachable failed: %v", st.ConsecutiveProbeFailures, r.threshold(), cluster.Name, err)
 	}
 
 	now := metav1.Now()
@@ -92,6 +108,43 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		}
 	}
 	return ctrl.Result{RequeueAfter: r.interval()}, nil
+}
+
+// record writes one probe's outcome into the status and says whether the
+// cluster counts as reachable: a failed probe counts, and only threshold
+// failures in a row turn Reachable False. Below it Reachable keeps its
+// status (True, or Unknown for a cluster never seen) with the failure in
+// its message, and Ready is left as it was.
+func record(st *convoyv1alpha1.ClusterStatus, gen int64, version string, err error, threshold int32) bool {
+	if err == nil {
+		st.ConsecutiveProbeFailures = 0
+		st.ServerVersion = version
+		conditions.Set(&st.Conditions, gen, convoyv1alpha1.ConditionReachable, metav1.ConditionTrue, ReasonReachable, "the API server answers, Kubernetes "+version)
+		conditions.MarkReady(&st.Conditions, gen, ReasonReachable, "reachable with convoy's credentials, Kubernetes "+version)
+		return true
+	}
+	st.ConsecutiveProbeFailures++
+	if st.ConsecutiveProbeFailures >= threshold {
+		reason := string(clusters.ReasonOf(err))
+		message := fmt.Sprintf("%d consecutive probes failed, the last: %v", st.ConsecutiveProbeFailures, err)
+		conditions.Set(&st.Conditions, gen, convoyv1alpha1.ConditionReachable, metav1.ConditionFalse, reason, message)
+		conditions.MarkReconciling(&st.Conditions, gen, reason, message)
+		return false
+	}
+	status := metav1.ConditionUnknown
+	if c := meta.FindStatusCondition(st.Conditions, convoyv1alpha1.ConditionReachable); c != nil && c.Status == metav1.ConditionTrue {
+		status = metav1.ConditionTrue
+	}
+	conditions.Set(&st.Conditions, gen, convoyv1alpha1.ConditionReachable, status, ReasonProbeFailing,
+		fmt.Sprintf("%d of %d probes failed before the cluster counts as unreachable, the last: %v", st.ConsecutiveProbeFailures, threshold, err))
+	return status == metav1.ConditionTrue
+}
+
+func (r *Reconciler) threshold() int32 {
+	if r.UnreachableThreshold > 0 {
+		return r.UnreachableThreshold
+	}
+	return DefaultUnreachableThreshold
 }
 
 func (r *Reconciler) interval() time.Duration {

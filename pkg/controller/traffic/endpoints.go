@@ -40,6 +40,9 @@ type verdict struct {
 	// stalled: nothing changes this without a change to the source or the
 	// Application (a Service of the wrong type), unlike a pending address.
 	stalled bool
+	// frozen: convoy cannot see the cluster, and the endpoint keeps at
+	// most the weight it carries (see gate.go).
+	frozen bool
 }
 
 func (v verdict) ok() bool { return v.reason == "" }

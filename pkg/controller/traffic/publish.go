@@ -77,7 +77,7 @@ func (r *Reconciler) publish(ctx context.Context, namespace, app string, g *host
 	if provider == convoyv1alpha1.DNSProviderExternalDNS {
 		units = strategies.Route53Units
 	}
-	weights, err := strategies.DNSWeights(units, releases)
+	weights, err := gatedWeights(units, releases, frozenWeights(g, pub, existing, endpoints))
 	if err != nil {
 		pub.problem = verdict{reason: ReasonInvalidTraffic, message: err.Error(), stalled: true}
 		return pub, nil
@@ -156,17 +156,19 @@ func (r *Reconciler) observe(ctx context.Context, g *hostGroup, pub *publication
 				rt.Clusters = append(rt.Clusters, strategies.ClusterCapacity{Name: c.Name})
 				continue
 			}
-			ep, v := r.endpointIn(ctx, c.Name, t.rel)
-			var capacity int64
-			if v.ok() && c.Weight > 0 {
-				capacity, v = healthyCapacity(t.ct, c.Name, publishedWeight(t.tt, c.Name) > 0)
+			ep, seen := r.endpointIn(ctx, c.Name, t.rel)
+			capacity, v := int64(0), seen
+			if c.Weight > 0 {
+				capacity, v = gate(t.ct, c.Name, publishedWeight(t.tt, c.Name) > 0, seen)
 			}
-			if v.ok() {
+			if seen.ok() {
 				endpoints[id] = ep
 			}
 			if !v.ok() && (c.Weight > 0 || v.stalled) {
 				pub.verdicts[id] = v
-				capacity = 0
+				if !v.frozen {
+					capacity = 0
+				}
 			}
 			rt.Clusters = append(rt.Clusters, strategies.ClusterCapacity{Name: c.Name, Capacity: capacity})
 		}

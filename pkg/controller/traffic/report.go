@@ -84,6 +84,10 @@ func clusterState(id string, st convoyv1alpha1.ClusterTrafficStatus, pub *public
 		return pub.problem
 	case !v.ok():
 		return v
+	case pub.records == nil && pub.problem.reason == ReasonKeepingLastGood && st.DesiredWeight == 0:
+		// Nothing was ever published and nothing is asked: a release that
+		// brings a new hostname, at a step with no traffic yet.
+		return verdict{reason: ReasonPublished, message: fmt.Sprintf("weight 0: nothing is published for %s yet", hostname)}
 	case !pub.served && !pub.problem.ok():
 		return pub.problem
 	case !pub.served:

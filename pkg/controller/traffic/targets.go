@@ -28,6 +28,9 @@ type hostGroup struct {
 	hostname string // lower case, without the trailing dot
 	dns      *convoyv1alpha1.DNSTraffic
 	targets  []*target
+	// former: the application's newest release does not publish this
+	// hostname (traffic.dns.hostname changed or removed since).
+	former bool
 }
 
 // load reads the application's traffic targets with their releases and
@@ -68,21 +71,42 @@ func (r *Reconciler) load(ctx context.Context, namespace, app string) ([]*hostGr
 	})
 	var groups []*hostGroup
 	var unmanaged []*target
-	for _, t := range targets {
+	current := ""
+	for n, t := range targets {
 		traffic := t.rel.Spec.Environment.Traffic
 		if traffic == nil || traffic.DNS == nil {
 			unmanaged = append(unmanaged, t)
 			continue
 		}
 		host := dnsrecords.Normalize(traffic.DNS.Hostname)
+		if n == 0 {
+			current = host
+		}
 		i := slices.IndexFunc(groups, func(g *hostGroup) bool { return g.hostname == host })
 		if i < 0 {
-			groups = append(groups, &hostGroup{hostname: host, dns: traffic.DNS})
+			groups = append(groups, &hostGroup{hostname: host, dns: traffic.DNS, former: host != current})
 			i = len(groups) - 1
 		}
 		groups[i].targets = append(groups[i].targets, t)
 	}
 	return groups, unmanaged, nil
+}
+
+// retired tells a former hostname none of whose releases asks for weight
+// any more: its records are removed rather than kept as the last good ones
+// (I2 guards the hostname clients are sent to now, not one given up).
+func (g *hostGroup) retired() bool {
+	if !g.former {
+		return false
+	}
+	for _, t := range g.targets {
+		for _, c := range t.tt.Spec.Clusters {
+			if c.Weight > 0 {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // all is every target of the groups.

@@ -12,6 +12,16 @@
 // Releases without a traffic section are reached some other way (a mesh,
 // a Service per release): their targets are achieved as soon as they are
 // current, and convoy moves their capacity only.
+//
+// A hostname the application's newest release no longer publishes
+// (traffic.dns.hostname changed or removed, I8) keeps its records while
+// one of its releases still asks for weight there, so clients of the old
+// name are served through the rollout; once none does, its records are
+// removed (not kept as the last good ones) and its targets are achieved
+// one TTL later, so the rollout completes and the old releases retire.
+//
+// In a cluster convoy cannot see, weights are frozen rather than zeroed:
+// see gate.go.
 package traffic
 
 import (
@@ -56,7 +66,17 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		}
 	}
 	var after time.Duration
+	var published []*hostGroup
 	for _, g := range groups {
+		if g.retired() {
+			wait, err := r.retire(ctx, req.Namespace, req.Name, g)
+			if err != nil {
+				return ctrl.Result{}, err
+			}
+			after = sooner(after, wait)
+			continue
+		}
+		published = append(published, g)
 		pub, err := r.publish(ctx, req.Namespace, req.Name, g, servers)
 		if err != nil {
 			return ctrl.Result{}, err
@@ -68,7 +88,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	for _, t := range unmanaged {
 		reportUnmanaged(t)
 	}
-	if err := r.prune(ctx, req.Namespace, req.Name, groups); err != nil {
+	if err := r.prune(ctx, req.Namespace, req.Name, published); err != nil {
 		return ctrl.Result{}, err
 	}
 	for _, t := range append(unmanaged, all(groups)...) {

@@ -8,7 +8,9 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	convoyv1alpha1 "github.com/convoy-rollouts/convoy/apis/convoy/v1alpha1"
+	"github.com/convoy-rollouts/convoy/pkg/clusters"
 	"github.com/convoy-rollouts/convoy/pkg/dnsrecords"
+	"github.com/convoy-rollouts/convoy/pkg/health"
 )
 
 func capacityTarget(generation int64, clusters ...convoyv1alpha1.ClusterCapacityStatus) *convoyv1alpha1.CapacityTarget {
@@ -34,14 +36,16 @@ func TestHealthGate(t *testing.T) {
 		capacity int64
 		reason   string
 	}{
-		{"achieved", capacityTarget(2, clusterCapacity("a", 3, "True", "ReplicasAvailable", 2)), false, 3, ""},
-		{"achieved for an older spec does not open the gate", capacityTarget(3, clusterCapacity("a", 3, "True", "ReplicasAvailable", 2)), false, 0, ReasonCapacityNotAchieved},
-		{"scaling up does not open the gate", capacityTarget(2, clusterCapacity("a", 1, "False", "PodsNotReady", 2)), false, 0, ReasonCapacityNotAchieved},
-		{"an endpoint carrying traffic keeps it while scaling", capacityTarget(3, clusterCapacity("a", 1, "False", "PodsNotReady", 3)), true, 1, ""},
-		{"no pod available closes the gate even when carrying", capacityTarget(2, clusterCapacity("a", 0, "False", "PodsNotReady", 2)), true, 0, ReasonUnhealthy},
-		{"an unreachable cluster closes the gate", capacityTarget(2, clusterCapacity("a", 3, "False", "ClusterUnreachable", 2)), true, 0, ReasonUnhealthy},
-		{"a stuck deployment closes the gate", capacityTarget(2, clusterCapacity("a", 3, "False", "DeploymentStuck", 2)), true, 0, ReasonUnhealthy},
-		{"an unknown cluster", capacityTarget(2, clusterCapacity("b", 3, "True", "ReplicasAvailable", 2)), true, 0, ReasonCapacityNotAchieved},
+		{"achieved", capacityTarget(2, clusterCapacity("a", 3, "True", health.ReasonAvailable, 2)), false, 3, ""},
+		{"achieved for an older spec does not open the gate", capacityTarget(3, clusterCapacity("a", 3, "True", health.ReasonAvailable, 2)), false, 0, ReasonCapacityNotAchieved},
+		{"scaling up does not open the gate", capacityTarget(2, clusterCapacity("a", 1, "False", health.ReasonPodsNotReady, 2)), false, 0, ReasonCapacityNotAchieved},
+		{"an endpoint carrying traffic keeps it while scaling", capacityTarget(3, clusterCapacity("a", 1, "False", health.ReasonPodsNotReady, 3)), true, 1, ""},
+		{"no pod available closes the gate even when carrying", capacityTarget(2, clusterCapacity("a", 0, "False", health.ReasonPodsNotReady, 2)), true, 0, ReasonUnhealthy},
+		{"an unreachable cluster freezes, with the capacity last seen", capacityTarget(2, clusterCapacity("a", 3, "False", string(clusters.ReasonClusterUnreachable), 2)), true, 3, ReasonWeightFrozen},
+		{"lost credentials freeze too", capacityTarget(2, clusterCapacity("a", 3, "False", string(clusters.ReasonCredentialsNotFound), 2)), false, 3, ReasonWeightFrozen},
+		{"a deregistered cluster closes the gate", capacityTarget(2, clusterCapacity("a", 3, "False", string(clusters.ReasonClusterNotFound), 2)), true, 0, ReasonUnhealthy},
+		{"a stuck deployment closes the gate", capacityTarget(2, clusterCapacity("a", 3, "False", health.ReasonDeploymentStuck, 2)), true, 0, ReasonUnhealthy},
+		{"an unknown cluster", capacityTarget(2, clusterCapacity("b", 3, "True", health.ReasonAvailable, 2)), true, 0, ReasonCapacityNotAchieved},
 		{"no capacity target", nil, false, 0, ReasonCapacityNotAchieved},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
