@@ -43,6 +43,15 @@ type options struct {
 // told, once.
 func WithOptimisticLock() Option { return func(o *options) { o.optimisticLock = true } }
 
+// Changed stamps obj's status.observedGeneration with its generation and
+// reports whether the status differs from the snapshot: for reconcilers
+// that add something (a timestamp) only to a status that changes anyway.
+func (p *Patcher) Changed(obj client.Object) bool {
+	status := statusOf(obj)
+	status.FieldByName("ObservedGeneration").SetInt(obj.GetGeneration())
+	return !equality.Semantic.DeepEqual(statusOf(p.before).Interface(), status.Interface())
+}
+
 // Patch sets obj's status.observedGeneration to its generation and writes
 // the status when it differs from the snapshot. It reports whether it
 // wrote.
@@ -51,9 +60,7 @@ func (p *Patcher) Patch(ctx context.Context, c client.Client, obj client.Object,
 	for _, opt := range opts {
 		opt(&o)
 	}
-	status := statusOf(obj)
-	status.FieldByName("ObservedGeneration").SetInt(obj.GetGeneration())
-	if equality.Semantic.DeepEqual(statusOf(p.before).Interface(), status.Interface()) {
+	if !p.Changed(obj) {
 		return false, nil
 	}
 	patch := client.MergeFrom(p.before)

@@ -15,7 +15,6 @@ import (
 	"github.com/go-logr/logr"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -25,6 +24,7 @@ import (
 	"github.com/convoy-rollouts/convoy/pkg/clusters"
 	"github.com/convoy-rollouts/convoy/pkg/conditions"
 	"github.com/convoy-rollouts/convoy/pkg/health"
+	"github.com/convoy-rollouts/convoy/pkg/statuspatch"
 	"github.com/convoy-rollouts/convoy/strategies"
 )
 
@@ -53,7 +53,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	if !ct.DeletionTimestamp.IsZero() {
 		return ctrl.Result{}, nil
 	}
-	before := ct.DeepCopy()
+	patcher := statuspatch.New(ct)
 	results := make([]clusterCapacity, len(ct.Spec.Clusters))
 	var wg sync.WaitGroup
 	for i, target := range ct.Spec.Clusters {
@@ -68,12 +68,9 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	wg.Wait()
 
 	allReady := summarize(ct, results)
-	logChanges(ctrl.LoggerFrom(ctx), before, ct)
-	ct.Status.ObservedGeneration = ct.Generation
-	if !equality.Semantic.DeepEqual(before.Status, ct.Status) {
-		if err := r.Status().Patch(ctx, ct, client.MergeFrom(before)); err != nil {
-			return ctrl.Result{}, fmt.Errorf("writing status: %w", err)
-		}
+	logChanges(ctrl.LoggerFrom(ctx), patcher.Before().(*convoyv1alpha1.CapacityTarget), ct)
+	if _, err := patcher.Patch(ctx, r.Client, ct); err != nil {
+		return ctrl.Result{}, err
 	}
 	if allReady {
 		return ctrl.Result{}, nil

@@ -20,7 +20,6 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/events"
@@ -34,6 +33,7 @@ import (
 	"github.com/convoy-rollouts/convoy/pkg/conditions"
 	"github.com/convoy-rollouts/convoy/pkg/logging"
 	"github.com/convoy-rollouts/convoy/pkg/rolloutmetrics"
+	"github.com/convoy-rollouts/convoy/pkg/statuspatch"
 )
 
 // DefaultInterval is how often a cluster is probed.
@@ -75,7 +75,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		rolloutmetrics.ForgetCluster(req.Name)
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
-	before := cluster.DeepCopy()
+	patcher := statuspatch.New(cluster)
 	wasReachable := conditions.IsTrue(cluster.Status.Conditions, convoyv1alpha1.ConditionReachable)
 	hadStatus := len(cluster.Status.Conditions) > 0
 
@@ -84,7 +84,6 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	cancel()
 	st := &cluster.Status
 	reachable := record(st, cluster.Generation, version, err, r.threshold())
-	st.ObservedGeneration = cluster.Generation
 	rolloutmetrics.SetClusterReachable(cluster.Name, reachable)
 	log := ctrl.LoggerFrom(ctx)
 	switch {
@@ -100,11 +99,10 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	}
 
 	now := metav1.Now()
-	changed := !equality.Semantic.DeepEqual(before.Status, cluster.Status)
-	if changed || st.LastProbeTime == nil || now.Sub(st.LastProbeTime.Time) >= probeRefresh {
+	if patcher.Changed(cluster) || st.LastProbeTime == nil || now.Sub(st.LastProbeTime.Time) >= probeRefresh {
 		st.LastProbeTime = &now
-		if err := r.Status().Patch(ctx, cluster, client.MergeFrom(before)); err != nil {
-			return ctrl.Result{}, client.IgnoreNotFound(err)
+		if _, err := patcher.Patch(ctx, r.Client, cluster); client.IgnoreNotFound(err) != nil {
+			return ctrl.Result{}, err
 		}
 	}
 	return ctrl.Result{RequeueAfter: r.interval()}, nil

@@ -70,7 +70,6 @@ func (r *Reconciler) report(log logr.Logger, t *target, g *hostGroup, pub *publi
 	default:
 		conditions.MarkReconciling(&tt.Status.Conditions, gen, reason, strings.Join(pending, "; "))
 	}
-	tt.Status.ObservedGeneration = gen
 	return after
 }
 
@@ -166,5 +165,4 @@ func reportUnmanaged(t *target) {
 		tt.Status.Clusters = append(tt.Status.Clusters, st)
 	}
 	conditions.MarkReady(&tt.Status.Conditions, tt.Generation, ReasonNotManaged, message)
-	tt.Status.ObservedGeneration = tt.Generation
 }

@@ -73,6 +73,5 @@ func retireTarget(tt *convoyv1alpha1.TrafficTarget, hostname string, removing bo
 	} else {
 		conditions.MarkReady(&tt.Status.Conditions, gen, ReasonHostnameRetired, fmt.Sprintf("hostname %s is retired: no weight is published there", hostname))
 	}
-	tt.Status.ObservedGeneration = gen
 	return after
 }

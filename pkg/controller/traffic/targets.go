@@ -10,14 +10,17 @@ import (
 	convoyv1alpha1 "github.com/convoy-rollouts/convoy/apis/convoy/v1alpha1"
 	"github.com/convoy-rollouts/convoy/pkg/dnsrecords"
 	"github.com/convoy-rollouts/convoy/pkg/roles"
+	"github.com/convoy-rollouts/convoy/pkg/statuspatch"
 )
 
 // target is one release's TrafficTarget with what decides its weights.
 type target struct {
 	tt     *convoyv1alpha1.TrafficTarget
-	before *convoyv1alpha1.TrafficTarget
-	rel    *convoyv1alpha1.Release
-	ct     *convoyv1alpha1.CapacityTarget // nil until it exists
+	before *convoyv1alpha1.TrafficTarget // as read
+	// patcher writes its status once, at the end of the reconcile.
+	patcher *statuspatch.Patcher
+	rel     *convoyv1alpha1.Release
+	ct      *convoyv1alpha1.CapacityTarget // nil until it exists
 	// idle: the release is retired and holds no load-balancer address
 	// (I9); it has no endpoint to look for.
 	idle bool
@@ -51,7 +54,8 @@ func (r *Reconciler) load(ctx context.Context, namespace, app string) ([]*hostGr
 			}
 			return nil, nil, err
 		}
-		t := &target{tt: tt, before: tt.DeepCopy(), rel: rel}
+		patcher := statuspatch.New(tt)
+		t := &target{tt: tt, before: patcher.Before().(*convoyv1alpha1.TrafficTarget), patcher: patcher, rel: rel}
 		ct := &convoyv1alpha1.CapacityTarget{}
 		if err := r.Get(ctx, client.ObjectKeyFromObject(tt), ct); err == nil {
 			t.ct = ct

@@ -28,7 +28,6 @@ import (
 	"context"
 	"time"
 
-	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -92,11 +91,8 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		return ctrl.Result{}, err
 	}
 	for _, t := range append(unmanaged, all(groups)...) {
-		if equality.Semantic.DeepEqual(t.before.Status, t.tt.Status) {
-			continue
-		}
-		if err := r.Status().Patch(ctx, t.tt, client.MergeFrom(t.before)); err != nil {
-			return ctrl.Result{}, client.IgnoreNotFound(err)
+		if _, err := t.patcher.Patch(ctx, r.Client, t.tt); client.IgnoreNotFound(err) != nil {
+			return ctrl.Result{}, err
 		}
 	}
 	return ctrl.Result{RequeueAfter: after}, nil
