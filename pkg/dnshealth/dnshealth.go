@@ -1,8 +1,11 @@
 // Package dnshealth runs the health checks of convoy's DNS servers: it
 // probes the addresses of health-checked record sets, over TCP or HTTP, and
-// says which pass, with Route53's hysteresis. Addresses start healthy; one
-// leaves after Threshold failed checks in a row and comes back after as many
-// successes. A DNS server asks it through dns.Health and rebuilds its
+// says which pass, with Route53's hysteresis: an address leaves after
+// Threshold failed checks in a row and comes back after as many successes.
+// A new address counts from its first check, which runs at once: Route53
+// starts a new check healthy, but convoy adds endpoints in the middle of a
+// rollout (a new release's Service), and one that is dead from the start
+// must never get an answer. A DNS server asks it through dns.Health and rebuilds its
 // answers when Changed fires, so a failing endpoint leaves the answers with
 // no round trip through the API server.
 //
@@ -71,7 +74,8 @@ type hostAddr struct {
 type probe struct {
 	target  Target
 	cancel  context.CancelFunc
-	healthy atomic.Bool
+	healthy atomic.Bool // false until the first check passed
+	checked atomic.Bool // the first check has run
 	done    chan struct{}
 }
 
@@ -100,8 +104,9 @@ func New(log logr.Logger) *Prober {
 // Changed receives a value after one or more addresses changed state.
 func (p *Prober) Changed() <-chan struct{} { return p.changed }
 
-// Set makes targets the ones probed: new ones start (healthy until proven
-// otherwise), gone ones stop, the others keep their state.
+// Set makes targets the ones probed: new ones start, unhealthy until their
+// first check (which runs at once) passes; gone ones stop; the others keep
+// their state.
 func (p *Prober) Set(targets []Target) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -113,7 +118,6 @@ func (p *Prober) Set(targets []Target) {
 		}
 		ctx, cancel := context.WithCancel(p.ctx)
 		pr := &probe{target: t, cancel: cancel, done: make(chan struct{})}
-		pr.healthy.Store(true)
 		p.probes[t] = pr
 		k := hostAddr{t.Hostname, t.Addr}
 		p.byName[k] = append(p.byName[k], pr)
@@ -186,6 +190,17 @@ func (p *Prober) run(ctx context.Context, pr *probe) {
 			return
 		}
 		healthy := pr.healthy.Load()
+		if !pr.checked.Load() {
+			// The first check decides at once.
+			pr.checked.Store(true)
+			pr.healthy.Store(err == nil)
+			if err != nil {
+				p.log.Info("a new endpoint address fails its first health check: it gets no DNS answer", "hostname", t.Hostname, "check", t.String(), "error", err.Error())
+			}
+			p.signal()
+			timer.Reset(t.Check.Interval)
+			continue
+		}
 		if (err == nil) == healthy {
 			streak = 0
 		} else if streak++; streak >= threshold {
@@ -196,12 +211,17 @@ func (p *Prober) run(ctx context.Context, pr *probe) {
 			} else {
 				p.log.Info("an endpoint address passes its health checks again: it is back in the DNS answers", "hostname", t.Hostname, "check", t.String(), "successes", threshold)
 			}
-			select {
-			case p.changed <- struct{}{}:
-			default:
-			}
+			p.signal()
 		}
 		timer.Reset(t.Check.Interval)
+	}
+}
+
+// signal tells the DNS server that an address changed state.
+func (p *Prober) signal() {
+	select {
+	case p.changed <- struct{}{}:
+	default:
 	}
 }
 

@@ -86,13 +86,16 @@ func TestProber(t *testing.T) {
 	tcpTarget := Target{Hostname: "tcp.convoy.test", Addr: tcpAddr.Addr(), Check: fast(false, tcpAddr.Port())}
 	p.Set([]Target{httpTarget, tcpTarget})
 
-	if !p.Healthy("web.convoy.test", web.addr) || !p.Healthy("tcp.convoy.test", tcpAddr.Addr()) {
-		t.Fatal("new targets must start healthy")
-	}
+	// New targets count from their first check, which runs at once.
+	eventually(t, "the first checks to pass", func() bool {
+		return p.Healthy("web.convoy.test", web.addr) && p.Healthy("tcp.convoy.test", tcpAddr.Addr())
+	})
 	if !p.Healthy("other.convoy.test", web.addr) {
 		t.Error("an address nobody checks must be healthy")
 	}
-	eventually(t, "a first check", func() bool { h, _ := web.hosts.Load().(string); return h == "web.convoy.test" })
+	if h, _ := web.hosts.Load().(string); h != "web.convoy.test" {
+		t.Errorf("the HTTP check asked for host %q, want web.convoy.test", h)
+	}
 
 	web.status.Store(http.StatusServiceUnavailable)
 	eventually(t, "the HTTP target to fail", func() bool { return !p.Healthy("web.convoy.test", web.addr) })
@@ -111,6 +114,26 @@ func TestProber(t *testing.T) {
 	p.Set([]Target{httpTarget})
 	if !p.Healthy("tcp.convoy.test", tcpAddr.Addr()) {
 		t.Error("a removed target still counts")
+	}
+}
+
+// A new address that is dead from the start never counts as healthy: not
+// even before its first check has finished.
+func TestNewDeadAddressIsNeverHealthy(t *testing.T) {
+	p := New(testr.New(t))
+	defer p.Stop()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dead := netip.MustParseAddrPort(l.Addr().String())
+	l.Close() // nothing listens there any more
+	target := Target{Hostname: "dead.convoy.test", Addr: dead.Addr(), Check: fast(false, dead.Port())}
+	p.Set([]Target{target})
+	for deadline := time.Now().Add(2 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if p.Healthy("dead.convoy.test", dead.Addr()) {
+			t.Fatal("a new address that refuses connections counted as healthy")
+		}
 	}
 }
 
