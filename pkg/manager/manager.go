@@ -54,6 +54,10 @@ type Options struct {
 	// ClusterProbeInterval is how often each application cluster's health
 	// is checked; cluster.DefaultInterval when zero.
 	ClusterProbeInterval time.Duration
+	// AllowLocalSources lets sources read the manager's file system
+	// (file:// repositories): for local environments only. Otherwise they
+	// are refused with render.ReasonLocalSourceRefused.
+	AllowLocalSources bool
 	// Disabled names controllers not to run ("application", "release",
 	// "installation", "capacity", "traffic", "cluster").
 	Disabled map[string]bool
@@ -62,6 +66,9 @@ type Options struct {
 // Setup adds every enabled controller to mgr.
 func Setup(mgr ctrl.Manager, opts Options) error {
 	store := &clusters.Store{Management: mgr.GetAPIReader(), Scheme: mgr.GetScheme()}
+	if !opts.AllowLocalSources {
+		opts.Renderer = render.RefuseLocalSources(opts.Renderer)
+	}
 	setups := map[string]func() error{
 		"application": func() error {
 			return (&application.Reconciler{

@@ -98,6 +98,7 @@ func startManager(t testing.TB) *testenv.Env {
 			Distinguish:          kustomize.Distinguish,
 			GlobalBlockNamespace: "convoy-system",
 			InstallationResync:   time.Second,
+			AllowLocalSources:    true,
 		})
 		if err != nil {
 			t.Fatal(err)
