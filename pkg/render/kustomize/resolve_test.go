@@ -350,7 +350,7 @@ func TestCacheKeyedByCredentials(t *testing.T) {
 		t.Fatal(err)
 	}
 	for name, creds := range map[string]*render.Credentials{
-		"no credentials":  nil,
+		"no credentials":   nil,
 		"a wrong password": {Username: "alice", Password: "guess"},
 		"another user":     {Username: "mallory", Password: password},
 	} {
