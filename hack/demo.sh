@@ -51,7 +51,7 @@ export KUBECONFIG=$STATE/kubeconfig
 step "2/7 Serving the example chart, and starting convoy's manager with its DNS server"
 background demo-charts "$CONVOY" dev charts --name "$NAME" examples/charts/hello --listen 127.0.0.1:8879
 background demo-manager bin/convoy-manager --kubeconfig "$STATE/kubeconfig" --context "$NAME-management" \
-  --dns-listen "$DNS" --dns-zone "$ZONE" --health-probe-bind-address 0 --metrics-bind-address 0 --cluster-probe-interval 5s
+  --dns-listen "$DNS" --dns-zone "$ZONE" --health-probe-bind-address 0 --metrics-bind-address 0 --cluster-probe-interval 5s --allow-local-sources
 for _ in $(seq 60); do dig @"${DNS%:*}" -p "${DNS#*:}" +short +norec "$ZONE" SOA >/dev/null 2>&1 && break; sleep 1; done
 run dig @"${DNS%:*}" -p "${DNS#*:}" +norec +short "$ZONE" SOA || fail "the DNS server does not answer"
 say "manager log: $STATE/demo-manager.log"

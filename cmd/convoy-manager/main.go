@@ -24,6 +24,7 @@ import (
 	"github.com/convoy-rollouts/convoy/pkg/controller/cluster"
 	"github.com/convoy-rollouts/convoy/pkg/dnsfeed"
 	"github.com/convoy-rollouts/convoy/pkg/manager"
+	"github.com/convoy-rollouts/convoy/pkg/render"
 	"github.com/convoy-rollouts/convoy/pkg/render/kustomize"
 	"github.com/convoy-rollouts/convoy/pkg/rolloutblock"
 )
@@ -51,6 +52,7 @@ func run() error {
 		logFormat                = flag.String("log-format", "json", "log format: json or console")
 		logLevel                 = flag.String("log-level", "info", "log level: debug, info or error")
 		kubeContext              = flag.String("context", "", "kubeconfig context of the management cluster (default: the current context, or in-cluster)")
+		allowLocalSources        = flag.Bool(render.LocalSourcesFlag, false, "allow file:// sources, which read the manager's own file system (local environments only)")
 		probeInterval            = flag.Duration("cluster-probe-interval", cluster.DefaultInterval, "how often each application cluster's health is checked")
 		unreachableThreshold     = flag.Int("cluster-unreachable-threshold", cluster.DefaultUnreachableThreshold, "how many consecutive failed probes make an application cluster count as unreachable (its DNS weights are then frozen, not zeroed)")
 		dnsZones, dnsNameservers stringList
@@ -102,6 +104,7 @@ func run() error {
 	if err := manager.Setup(mgr, manager.Options{
 		Renderer: renderer, Distinguish: kustomize.Distinguish, GlobalBlockNamespace: *blockNamespace, Disabled: off,
 		ClusterProbeInterval: *probeInterval, ClusterUnreachableThreshold: int32(*unreachableThreshold),
+		AllowLocalSources: *allowLocalSources,
 	}); err != nil {
 		return err
 	}

@@ -58,6 +58,10 @@ type Options struct {
 	// make a cluster count as unreachable;
 	// cluster.DefaultUnreachableThreshold when zero.
 	ClusterUnreachableThreshold int32
+	// AllowLocalSources lets sources read the manager's file system
+	// (file:// repositories): for local environments only. Otherwise they
+	// are refused with render.ReasonLocalSourceRefused.
+	AllowLocalSources bool
 	// Disabled names controllers not to run ("application", "release",
 	// "installation", "capacity", "traffic", "cluster").
 	Disabled map[string]bool
@@ -66,6 +70,9 @@ type Options struct {
 // Setup adds every enabled controller to mgr.
 func Setup(mgr ctrl.Manager, opts Options) error {
 	store := &clusters.Store{Management: mgr.GetAPIReader(), Scheme: mgr.GetScheme()}
+	if !opts.AllowLocalSources {
+		opts.Renderer = render.RefuseLocalSources(opts.Renderer)
+	}
 	setups := map[string]func() error{
 		"application": func() error {
 			return (&application.Reconciler{

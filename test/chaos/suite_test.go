@@ -167,7 +167,7 @@ func (m *manager) start() {
 	m.cmd = exec.Command(filepath.Join(bin, "convoy-manager"),
 		"--kubeconfig", m.env.Kubeconfig, "--context", m.env.ManagementContext, "--namespace", m.ns,
 		"--dns-listen", m.dns, "--dns-zone", zone, "--cluster-probe-interval", "2s",
-		"--health-probe-bind-address", "0", "--metrics-bind-address", "0", "--cache-dir", m.cache)
+		"--health-probe-bind-address", "0", "--metrics-bind-address", "0", "--cache-dir", m.cache, "--allow-local-sources")
 	m.cmd.Stdout, m.cmd.Stderr = logs, logs
 	// Dies with the test binary, even when a timeout panics it past the
 	// cleanups.

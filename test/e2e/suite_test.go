@@ -152,7 +152,7 @@ func (m *manager) start() {
 	m.cmd = exec.Command(filepath.Join(bin, "convoy-manager"),
 		"--kubeconfig", m.u.env.Kubeconfig, "--context", m.u.env.ManagementContext, "--namespace", m.u.ns,
 		"--dns-listen", m.dns, "--dns-zone", zone, "--cluster-probe-interval", "2s",
-		"--health-probe-bind-address", "0", "--metrics-bind-address", "0", "--cache-dir", m.t.TempDir())
+		"--health-probe-bind-address", "0", "--metrics-bind-address", "0", "--cache-dir", m.t.TempDir(), "--allow-local-sources")
 	m.cmd.Stdout, m.cmd.Stderr = logs, logs
 	// Dies with the test binary, even when a timeout panics it past the
 	// cleanups.

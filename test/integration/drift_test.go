@@ -63,7 +63,7 @@ func TestDriftIsCorrected(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i := range cms.Items {
-		if cms.Items[i].Labels[installation.LabelAnchor] == "" {
+		if cms.Items[i].Labels[convoyv1alpha1.LabelAnchor] == "" {
 			cm = &cms.Items[i]
 		}
 	}

@@ -101,6 +101,7 @@ func startManager(t testing.TB) *testenv.Env {
 			// Probes every 5s, so that a cluster's unreachability threshold
 			// (3 failed probes) is reached within a test's patience.
 			ClusterProbeInterval: 5 * time.Second,
+			AllowLocalSources:    true,
 		})
 		if err != nil {
 			t.Fatal(err)

@@ -65,7 +65,7 @@ func startReplica(t *testing.T, env *testenv.Env, name string) *replica {
 		t.Fatal(err)
 	}
 	if err := manager.Setup(mgr, manager.Options{Renderer: renderer, Distinguish: kustomize.Distinguish, GlobalBlockNamespace: "convoy-system",
-		Disabled: map[string]bool{"cluster": true}}); err != nil {
+		AllowLocalSources: true, Disabled: map[string]bool{"cluster": true}}); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())

@@ -95,7 +95,7 @@ func BenchmarkSteadyStateMemory(b *testing.B) {
 	}
 	if err := manager.Setup(mgr, manager.Options{
 		Renderer: renderer, Distinguish: kustomize.Distinguish,
-		GlobalBlockNamespace: "convoy-system",
+		GlobalBlockNamespace: "convoy-system", AllowLocalSources: true,
 	}); err != nil {
 		b.Fatal(err)
 	}

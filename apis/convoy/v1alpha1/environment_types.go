@@ -75,7 +75,9 @@ type ChartSource struct {
 
 // KustomizeSource locates a kustomization directory in a git repository.
 type KustomizeSource struct {
-	// RepoURL is the git repository: https://, ssh://, git:// or file:// URL.
+	// RepoURL is the git repository: https://, ssh://, git:// or file:// URL
+	// (file:// only with a manager run with --allow-local-sources, as local
+	// environments are: it reads the manager's own file system).
 	// +kubebuilder:validation:MaxLength=2048
 	// +kubebuilder:validation:Pattern=`^(https?|ssh|git|file)://\S+$`
 	RepoURL string `json:"repoURL"`

@@ -11,6 +11,15 @@ const (
 	LabelApplication = "convoy.dev/application"
 	// LabelRelease is the owning Release's name.
 	LabelRelease = "convoy.dev/release"
+	// LabelNamespace is the owning Application's namespace in the
+	// management cluster. With LabelApplication and LabelRelease it is the
+	// key by which an object in an application cluster belongs to a
+	// release (pkg/tenancy.Owner): application names are unique only
+	// within a namespace.
+	LabelNamespace = "convoy.dev/namespace"
+	// LabelAnchor marks anchors, the per-release ConfigMaps in application
+	// clusters that own a release's objects.
+	LabelAnchor = "convoy.dev/anchor"
 	// LabelTemplateHash is the hash of the template a Release was made from.
 	LabelTemplateHash = "convoy.dev/template-hash"
 )

@@ -18,6 +18,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	convoyv1alpha1 "github.com/convoy-rollouts/convoy/apis/convoy/v1alpha1"
@@ -25,6 +26,7 @@ import (
 	"github.com/convoy-rollouts/convoy/pkg/conditions"
 	"github.com/convoy-rollouts/convoy/pkg/health"
 	"github.com/convoy-rollouts/convoy/pkg/statuspatch"
+	"github.com/convoy-rollouts/convoy/pkg/tenancy"
 	"github.com/convoy-rollouts/convoy/strategies"
 )
 
@@ -80,9 +82,9 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 
 // scaleIn sets the release's Deployment in one cluster to the desired
 // replicas and judges it.
-func (r *Reconciler) scaleIn(ctx context.Context, ct *convoyv1alpha1.CapacityTarget, target convoyv1alpha1.ClusterCapacityTarget) clusterCapacity {
+func (r *Reconciler) scaleIn(ctx context.Context, ct *convoyv1alpha1.CapacityTarget, target convoyv1alpha1.ClusterCapacityTarget) (res clusterCapacity) {
 	desired := strategies.Replicas(target.TotalReplicaCount, target.Percent)
-	res := clusterCapacity{desired: desired}
+	res = clusterCapacity{desired: desired}
 	// The cluster's cache keeps answering from memory when the cluster
 	// is gone: its health probe is what tells.
 	if down := r.unreachable(ctx, target.Name); down != nil {
@@ -94,39 +96,79 @@ func (r *Reconciler) scaleIn(ctx context.Context, ct *convoyv1alpha1.CapacityTar
 		res.verdict = unreachable(err)
 		return res
 	}
-	selector := client.MatchingLabels{convoyv1alpha1.LabelRelease: ct.Name, convoyv1alpha1.LabelManagedBy: convoyv1alpha1.ManagedByConvoy}
-	deps := &appsv1.DeploymentList{}
-	if err := cache.List(ctx, deps, selector); err != nil {
-		res.verdict = unreachable(err)
+	dep, foreign, notFound := r.releaseDeployment(ctx, cache, ct)
+	// Whatever the verdict, it names the Deployments ignored.
+	defer func() { res.verdict.message += foreign }()
+	if notFound != nil {
+		res.verdict = *notFound
 		return res
 	}
-	switch len(deps.Items) {
-	case 0:
-		res.verdict = verdict{reason: health.ReasonDeploymentNotFound, message: fmt.Sprintf("no Deployment of release %s in the cluster yet: waiting for its installation", ct.Name)}
-		return res
-	case 1:
-	default:
-		var names []string
-		for _, d := range deps.Items {
-			names = append(names, d.Namespace+"/"+d.Name)
-		}
-		slices.Sort(names)
-		res.verdict = verdict{reason: health.ReasonTooManyDeployments, message: fmt.Sprintf("release %s has %d Deployments (%s): convoy scales exactly one", ct.Name, len(names), strings.Join(names, ", "))}
-		return res
-	}
-	dep := &deps.Items[0]
+
 	res.available = dep.Status.AvailableReplicas
 	if dep.Spec.Replicas == nil || *dep.Spec.Replicas != desired {
 		res.verdict = r.scale(ctx, target.Name, dep, desired)
 		return res
 	}
 	pods := &corev1.PodList{}
-	if err := cache.List(ctx, pods, client.InNamespace(dep.Namespace), selector); err != nil {
+	if err := cache.List(ctx, pods, client.InNamespace(dep.Namespace), releaseSelector(ct)); err != nil {
 		res.verdict = unreachable(err)
 		return res
 	}
 	res.verdict = judge(dep, pods.Items, desired)
 	return res
+}
+
+func releaseSelector(ct *convoyv1alpha1.CapacityTarget) client.MatchingLabels {
+	return client.MatchingLabels{convoyv1alpha1.LabelRelease: ct.Name, convoyv1alpha1.LabelManagedBy: convoyv1alpha1.ManagedByConvoy}
+}
+
+// releaseDeployment finds the release's Deployment in one cluster through
+// the release's anchor there: the Deployment owned by the anchor that the
+// release's InstallationTarget made, in the release's namespace. Labels
+// alone prove nothing, since anyone who may label objects in the cluster
+// can copy them: a Deployment labelled as the release's but not owned by
+// its anchor is neither scaled nor counted, and foreign names it for the
+// condition. A nil verdict means dep was found.
+func (r *Reconciler) releaseDeployment(ctx context.Context, c cache.Cache, ct *convoyv1alpha1.CapacityTarget) (dep *appsv1.Deployment, foreign string, v *verdict) {
+	waiting := &verdict{reason: health.ReasonDeploymentNotFound, message: fmt.Sprintf("no Deployment of release %s in the cluster yet: waiting for its installation", ct.Name)}
+	it := &convoyv1alpha1.InstallationTarget{}
+	if err := r.Get(ctx, client.ObjectKeyFromObject(ct), it); err != nil {
+		return nil, "", waiting
+	}
+	owner := tenancy.OwnerOfTarget(it)
+	anchor := &corev1.ConfigMap{}
+	if err := c.Get(ctx, client.ObjectKey{Namespace: owner.Namespace, Name: tenancy.AnchorName(ct.Name)}, anchor); err != nil || !owner.IsAnchor(anchor, it.UID) {
+		return nil, "", waiting
+	}
+	deps := &appsv1.DeploymentList{}
+	if err := c.List(ctx, deps, releaseSelector(ct)); err != nil {
+		u := unreachable(err)
+		return nil, "", &u
+	}
+	var owned, ignored []string
+	for i := range deps.Items {
+		d := &deps.Items[i]
+		name := d.Namespace + "/" + d.Name
+		if d.Namespace != owner.Namespace || !tenancy.OwnedBy(d, anchor.UID) {
+			ignored = append(ignored, name)
+			continue
+		}
+		owned = append(owned, name)
+		dep = d
+	}
+	if len(ignored) > 0 {
+		slices.Sort(ignored)
+		foreign = fmt.Sprintf("; ignored %s labelled as release %s's but not owned by its anchor %s/%s",
+			strings.Join(ignored, ", "), ct.Name, anchor.Namespace, anchor.Name)
+	}
+	switch len(owned) {
+	case 0:
+		return nil, foreign, waiting
+	case 1:
+		return dep, foreign, nil
+	}
+	slices.Sort(owned)
+	return nil, foreign, &verdict{reason: health.ReasonTooManyDeployments, message: fmt.Sprintf("release %s has %d Deployments (%s): convoy scales exactly one", ct.Name, len(owned), strings.Join(owned, ", "))}
 }
 
 // scale patches spec.replicas as the capacity field manager, the one owner

@@ -21,15 +21,7 @@ import (
 
 	convoyv1alpha1 "github.com/convoy-rollouts/convoy/apis/convoy/v1alpha1"
 	"github.com/convoy-rollouts/convoy/pkg/clusters"
-)
-
-const (
-	// anchorSuffix names the per-release, per-namespace ConfigMap that owns
-	// a release's objects in an application cluster: deleting it lets the
-	// cluster's garbage collector remove them.
-	anchorSuffix = "-anchor"
-	// LabelAnchor marks anchors, the ConfigMaps that own a release's objects.
-	LabelAnchor = "convoy.dev/anchor"
+	"github.com/convoy-rollouts/convoy/pkg/tenancy"
 )
 
 // Reasons a cluster's installation is not ready.
@@ -56,6 +48,7 @@ func (e *conflictError) Error() string { return e.msg }
 type clusterInstall struct {
 	*Reconciler
 	it      *convoyv1alpha1.InstallationTarget
+	owner   tenancy.Owner
 	cluster string
 	client  client.Client
 	cache   cache.Cache
@@ -63,8 +56,11 @@ type clusterInstall struct {
 	corrected []string
 }
 
-// installIn applies the objects to one cluster: namespaces first, then each
-// namespace's anchor, then every object in install order.
+// installIn applies the objects to one cluster: the namespace first, then
+// the release's anchor, then every object in install order. An object of a
+// kind the cluster knows as cluster-scoped (a custom resource's, which
+// tenancy.Confine cannot know offline) refuses the release in the cluster
+// before anything is applied there.
 func (r *Reconciler) installIn(ctx context.Context, it *convoyv1alpha1.InstallationTarget, cluster string, objs []*unstructured.Unstructured) clusterResult {
 	c, err := r.Clusters.Client(ctx, cluster)
 	if err != nil {
@@ -74,7 +70,16 @@ func (r *Reconciler) installIn(ctx context.Context, it *convoyv1alpha1.Installat
 	if err != nil {
 		return clusterResult{reason: string(clusters.ReasonOf(err)), message: err.Error()}
 	}
-	ci := &clusterInstall{Reconciler: r, it: it, cluster: cluster, client: c, cache: objects}
+	for _, obj := range objs {
+		namespaced, err := c.IsObjectNamespaced(obj)
+		if err != nil {
+			return failure(fmt.Errorf("%s: %w", describe(obj), err))
+		}
+		if !namespaced {
+			return clusterResult{reason: string(tenancy.ReasonClusterScoped), message: tenancy.ClusterScopedError(obj.GetKind(), obj.GetName(), it.Namespace).Error()}
+		}
+	}
+	ci := &clusterInstall{Reconciler: r, it: it, owner: tenancy.OwnerOfTarget(it), cluster: cluster, client: c, cache: objects}
 	defer ci.reportDrift()
 	anchors := map[string]*corev1.ConfigMap{}
 	for _, obj := range objs {
@@ -109,12 +114,18 @@ func failure(err error) clusterResult {
 }
 
 // ensureAnchor creates the namespace when missing and the release's anchor
-// in it. An anchor in the cache proves both exist.
+// in it. An anchor in the cache proves both exist. The only namespace
+// convoy creates is the Application's own (tenancy.Confine keeps every
+// object there); a ConfigMap of the anchor's name that is not this
+// release's anchor is left alone, and the release is not installed.
 func (ci *clusterInstall) ensureAnchor(ctx context.Context, ns string) (*corev1.ConfigMap, error) {
+	if ns != ci.owner.Namespace {
+		return nil, fmt.Errorf("namespace %s is not the Application's namespace %s: convoy creates no other", ns, ci.owner.Namespace)
+	}
 	anchor := &corev1.ConfigMap{}
-	key := client.ObjectKey{Namespace: ns, Name: ci.it.Name + anchorSuffix}
+	key := client.ObjectKey{Namespace: ns, Name: tenancy.AnchorName(ci.it.Name)}
 	if err := ci.cache.Get(ctx, key, anchor); err == nil {
-		return anchor, nil
+		return anchor, ci.checkAnchor(anchor)
 	}
 	c := ci.client
 	if err := c.Get(ctx, client.ObjectKey{Name: ns}, &corev1.Namespace{}); apierrors.IsNotFound(err) {
@@ -128,18 +139,31 @@ func (ci *clusterInstall) ensureAnchor(ctx context.Context, ns string) (*corev1.
 	}
 	err := c.Get(ctx, key, anchor)
 	if apierrors.IsNotFound(err) {
-		labels := releaseLabels(ci.it)
-		labels[LabelAnchor] = "true"
+		labels := ci.owner.Labels()
+		labels[convoyv1alpha1.LabelAnchor] = "true"
 		anchor = &corev1.ConfigMap{
 			ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: key.Name, Labels: labels},
-			Data:       map[string]string{"installationTargetUID": string(ci.it.UID)},
+			Data:       map[string]string{tenancy.AnchorTargetUIDKey: string(ci.it.UID)},
 		}
 		err = c.Create(ctx, anchor)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("anchor ConfigMap %s: %w", key, err)
 	}
-	return anchor, nil
+	return anchor, ci.checkAnchor(anchor)
+}
+
+// checkAnchor refuses a ConfigMap named as the release's anchor that is
+// not labelled as the release's anchor: owning objects by it would hand
+// them to whoever made it.
+func (ci *clusterInstall) checkAnchor(anchor *corev1.ConfigMap) error {
+	if anchor.Labels[convoyv1alpha1.LabelAnchor] != "true" {
+		return &conflictError{fmt.Sprintf("ConfigMap %s/%s is not an anchor of convoy's: it is left alone", anchor.Namespace, anchor.Name)}
+	}
+	if err := ci.owner.Conflict(anchor, false); err != nil {
+		return &conflictError{"anchor ConfigMap " + err.Error()}
+	}
+	return nil
 }
 
 // live reads the object as the cluster has it: from the cache when convoy
@@ -191,14 +215,14 @@ func (ci *clusterInstall) applyObject(ctx context.Context, obj *unstructured.Uns
 	}
 	shared := obj.GetAnnotations()[convoyv1alpha1.AnnotationShared] == "true"
 	if exists {
-		if err := checkOwnership(ci.it, live, shared); err != nil {
-			return err
+		if err := ci.owner.Conflict(live, shared); err != nil {
+			return &conflictError{live.GetKind() + " " + err.Error()}
 		}
 	}
-	if exists && shared && live.GetLabels()[convoyv1alpha1.LabelRelease] != ci.it.Name && ownedBy(live, anchor) {
+	if exists && shared && live.GetLabels()[convoyv1alpha1.LabelRelease] != ci.it.Name && tenancy.OwnedBy(live, anchor.UID) {
 		return nil // a newer release took the shared object over from this one
 	}
-	obj.SetOwnerReferences(owners(live, exists && shared, anchor))
+	obj.SetOwnerReferences(ci.owners(ctx, live, exists && shared, anchor))
 	digest, err := appliedDigest(obj)
 	if err != nil {
 		return err
@@ -250,44 +274,30 @@ func appliedDigest(obj *unstructured.Unstructured) (string, error) {
 }
 
 // owners are the object's owner references: the release's anchor, and for
-// a shared object also the anchors of the other releases that applied it,
-// so it is handed from release to release and only goes when the last of
-// them does.
-func owners(live *unstructured.Unstructured, shared bool, anchor *corev1.ConfigMap) []metav1.OwnerReference {
+// a shared object also the anchors of the application's other releases
+// that applied it, so it is handed from release to release and only goes
+// when the last of them does. A reference to anything else, such as an
+// anchor of another application's, is dropped: it would let that
+// application's uninstall keep or take the object.
+func (ci *clusterInstall) owners(ctx context.Context, live *unstructured.Unstructured, shared bool, anchor *corev1.ConfigMap) []metav1.OwnerReference {
 	refs := []metav1.OwnerReference{{APIVersion: "v1", Kind: "ConfigMap", Name: anchor.Name, UID: anchor.UID}}
 	if !shared {
 		return refs
 	}
 	for _, ref := range live.GetOwnerReferences() {
-		if ref.Kind == "ConfigMap" && ref.UID != anchor.UID && strings.HasSuffix(ref.Name, anchorSuffix) {
+		if ref.UID == anchor.UID || !tenancy.IsAnchorRef(ref) {
+			continue
+		}
+		other := &corev1.ConfigMap{}
+		if err := ci.cache.Get(ctx, client.ObjectKey{Namespace: live.GetNamespace(), Name: ref.Name}, other); err != nil || other.UID != ref.UID {
+			continue // gone, or not the anchor referred to
+		}
+		if other.Labels[convoyv1alpha1.LabelAnchor] == "true" && ci.owner.SameApplication(tenancy.OwnerOf(other)) {
 			refs = append(refs, ref)
 		}
 	}
 	slices.SortFunc(refs, func(a, b metav1.OwnerReference) int { return strings.Compare(a.Name, b.Name) })
 	return refs
-}
-
-func ownedBy(obj *unstructured.Unstructured, anchor *corev1.ConfigMap) bool {
-	for _, ref := range obj.GetOwnerReferences() {
-		if ref.UID == anchor.UID {
-			return true
-		}
-	}
-	return false
-}
-
-func checkOwnership(it *convoyv1alpha1.InstallationTarget, live *unstructured.Unstructured, shared bool) error {
-	labels := live.GetLabels()
-	app := it.Labels[convoyv1alpha1.LabelApplication]
-	switch {
-	case labels[convoyv1alpha1.LabelManagedBy] != convoyv1alpha1.ManagedByConvoy:
-		return &conflictError{fmt.Sprintf("%s exists and was not made by convoy: it is left alone", describe(live))}
-	case labels[convoyv1alpha1.LabelApplication] != app:
-		return &conflictError{fmt.Sprintf("%s belongs to application %q: it is left alone", describe(live), labels[convoyv1alpha1.LabelApplication])}
-	case labels[convoyv1alpha1.LabelRelease] != it.Name && !shared:
-		return &conflictError{fmt.Sprintf("%s belongs to release %q of the same application: it is left alone", describe(live), labels[convoyv1alpha1.LabelRelease])}
-	}
-	return nil
 }
 
 func isDeployment(obj *unstructured.Unstructured) bool {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -23,6 +24,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	convoyv1alpha1 "github.com/convoy-rollouts/convoy/apis/convoy/v1alpha1"
+	"github.com/convoy-rollouts/convoy/pkg/tenancy"
 )
 
 // ReasonDriftCorrected is the event reason of an object restored after a
@@ -65,22 +67,19 @@ func installedObject(obj client.Object) bool {
 	if obj.GetLabels()[convoyv1alpha1.LabelRelease] == "" {
 		return false
 	}
-	if obj.GetLabels()[LabelAnchor] == "true" {
+	if obj.GetLabels()[convoyv1alpha1.LabelAnchor] == "true" {
 		return true
 	}
-	for _, ref := range obj.GetOwnerReferences() {
-		if ref.Kind == "ConfigMap" && strings.HasSuffix(ref.Name, anchorSuffix) {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(obj.GetOwnerReferences(), tenancy.IsAnchorRef)
 }
 
 // targetsOf maps an object a release installed in an application cluster
-// to the release's InstallationTarget, named after the release.
+// to the release's InstallationTarget, named after the release, in the
+// namespace of the object's owner.
 func (r *Reconciler) targetsOf(ctx context.Context, obj client.Object) []reconcile.Request {
+	owner := tenancy.OwnerOf(obj)
 	list := &convoyv1alpha1.InstallationTargetList{}
-	if err := r.List(ctx, list, client.MatchingFields{nameIndex: obj.GetLabels()[convoyv1alpha1.LabelRelease]}); err != nil {
+	if err := r.List(ctx, list, client.InNamespace(owner.Namespace), client.MatchingFields{nameIndex: owner.Release}); err != nil {
 		return nil
 	}
 	reqs := make([]reconcile.Request, 0, len(list.Items))

@@ -10,21 +10,11 @@ import (
 
 	convoyv1alpha1 "github.com/convoy-rollouts/convoy/apis/convoy/v1alpha1"
 	"github.com/convoy-rollouts/convoy/pkg/render"
+	"github.com/convoy-rollouts/convoy/pkg/tenancy"
 )
 
 // helmHookAnnotation marks a Helm hook in rendered chart output.
 const helmHookAnnotation = "helm.sh/hook"
-
-// clusterScoped are the cluster-scoped kinds a release may carry. Namespaces
-// are created when missing and never deleted; anything else cluster-wide
-// (RBAC, CRDs, webhooks) would be shared by every release of every
-// application, so it is refused rather than fought over.
-var clusterScoped = map[string]bool{
-	"Namespace": true, "ClusterRole": true, "ClusterRoleBinding": true, "CustomResourceDefinition": true,
-	"StorageClass": true, "PersistentVolume": true, "PriorityClass": true, "IngressClass": true,
-	"ValidatingWebhookConfiguration": true, "MutatingWebhookConfiguration": true, "APIService": true,
-	"RuntimeClass": true, "CSIDriver": true, "VolumeAttachment": true,
-}
 
 // renderObjects renders the target's source, with the credentials its
 // source's secretRef names, as the release's own objects.
@@ -38,10 +28,13 @@ func (r *Reconciler) renderObjects(ctx context.Context, it *convoyv1alpha1.Insta
 
 // Objects renders an installation target's source and makes its objects
 // the release's own, exactly as they are installed in every cluster:
-// labelled with application and release, with per-release names unless
-// the chart already derives every name from the release name, with every
-// selector and pod template carrying the release label, and without Helm
-// hooks and Namespaces. convoy render shows the same offline.
+// confined to the target's namespace (tenancy.Confine: an object that asks
+// for another namespace, or of a cluster-scoped kind, refuses the whole
+// release), labelled with its owner (namespace, application and release),
+// with per-release names unless the chart already derives every name from
+// the release name, with every selector and pod template carrying the
+// release label, and without Helm hooks. convoy render shows the same
+// offline.
 func Objects(ctx context.Context, renderer render.Renderer, distinguish Distinguisher, it *convoyv1alpha1.InstallationTarget, creds *render.Credentials) ([]*unstructured.Unstructured, error) {
 	var values map[string]any
 	if it.Spec.Values != nil {
@@ -55,31 +48,31 @@ func Objects(ctx context.Context, renderer render.Renderer, distinguish Distingu
 	if err != nil {
 		return nil, err
 	}
+	// Hooks are confined too: what a source asks for is judged whole.
+	confined, err := tenancy.Confine(out.Objects, it.Namespace)
+	if err != nil {
+		return nil, err
+	}
 	var objs []*unstructured.Unstructured
-	for _, obj := range out.Objects {
-		kind := obj.GetKind()
-		switch {
-		case kind == "Namespace":
-			continue // created on demand, never owned by a release
-		case obj.GetAnnotations()[helmHookAnnotation] != "":
-			// Helm hooks run at points of Helm's own install and upgrade
-			// lifecycle, which convoy does not have: a release is applied
-			// continuously, so hooks (and chart tests) are not installed.
-			continue
-		case clusterScoped[kind]:
-			return nil, render.Errorf(render.ReasonInvalidManifest, "%s %q is cluster-scoped: a release may only carry namespaced objects", kind, obj.GetName())
-		case obj.GetNamespace() == "":
-			obj.SetNamespace(it.Namespace)
+	for _, obj := range confined {
+		// Helm hooks run at points of Helm's own install and upgrade
+		// lifecycle, which convoy does not have: a release is applied
+		// continuously, so hooks (and chart tests) are not installed.
+		if obj.GetAnnotations()[helmHookAnnotation] == "" {
+			objs = append(objs, obj)
 		}
-		objs = append(objs, obj)
 	}
 	suffix := ""
 	if it.Spec.Source.Kustomize != nil || !allNamedAfter(objs, it.Name) {
 		suffix = "-" + it.Name
 	}
-	objs, err = distinguish(objs, suffix, releaseLabels(it))
+	owner := tenancy.OwnerOfTarget(it)
+	objs, err = distinguish(objs, suffix, owner.SelectorLabels())
 	if err != nil {
 		return nil, render.Errorf(render.ReasonInvalidManifest, "making the objects distinct per release: %v", err)
+	}
+	for _, obj := range objs {
+		owner.Stamp(obj)
 	}
 	return objs, nil
 }
@@ -93,14 +86,6 @@ func allNamedAfter(objs []*unstructured.Unstructured, release string) bool {
 		}
 	}
 	return true
-}
-
-func releaseLabels(it *convoyv1alpha1.InstallationTarget) map[string]string {
-	return map[string]string{
-		convoyv1alpha1.LabelApplication: it.Labels[convoyv1alpha1.LabelApplication],
-		convoyv1alpha1.LabelRelease:     it.Name,
-		convoyv1alpha1.LabelManagedBy:   convoyv1alpha1.ManagedByConvoy,
-	}
 }
 
 func describe(obj *unstructured.Unstructured) string {

@@ -13,6 +13,7 @@ import (
 
 	convoyv1alpha1 "github.com/convoy-rollouts/convoy/apis/convoy/v1alpha1"
 	"github.com/convoy-rollouts/convoy/pkg/clusters"
+	"github.com/convoy-rollouts/convoy/pkg/tenancy"
 )
 
 // uninstall deletes the release's anchors in every cluster, and with them,
@@ -46,13 +47,17 @@ func (r *Reconciler) deleteAnchors(ctx context.Context, it *convoyv1alpha1.Insta
 		return err
 	}
 	anchors := &corev1.ConfigMapList{}
-	if err := c.List(ctx, anchors, client.MatchingLabels{LabelAnchor: "true", convoyv1alpha1.LabelRelease: it.Name}); err != nil {
+	if err := c.List(ctx, anchors, client.MatchingLabels{convoyv1alpha1.LabelAnchor: "true", convoyv1alpha1.LabelRelease: it.Name}); err != nil {
 		return fmt.Errorf("cluster %s: listing anchors: %w", cluster, err)
 	}
 	for i := range anchors.Items {
 		anchor := &anchors.Items[i]
-		if anchor.Data["installationTargetUID"] != string(it.UID) {
-			continue // a namesake from an earlier life of this release name
+		// Anchors are listed in every namespace: a release installed before
+		// objects were confined to the Application's namespace may have
+		// one in several. The UID tells this target's from a namesake (an
+		// earlier life of the release name, or another tenant's).
+		if anchor.Data[tenancy.AnchorTargetUIDKey] != string(it.UID) {
+			continue
 		}
 		err := c.Delete(ctx, anchor, client.PropagationPolicy(metav1.DeletePropagationBackground))
 		if client.IgnoreNotFound(err) != nil {

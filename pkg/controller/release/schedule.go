@@ -17,6 +17,7 @@ import (
 	"github.com/convoy-rollouts/convoy/pkg/conditions"
 	"github.com/convoy-rollouts/convoy/pkg/placement"
 	"github.com/convoy-rollouts/convoy/pkg/render"
+	"github.com/convoy-rollouts/convoy/pkg/tenancy"
 )
 
 // schedule chooses the Release's clusters, unless its targets already
@@ -143,8 +144,9 @@ func (r *Reconciler) place(ctx context.Context, rel *convoyv1alpha1.Release) ([]
 }
 
 // totalReplicas renders the source and reads the replica count of its
-// workload at full capacity. A source that does not render stops here,
-// before anything is installed anywhere.
+// workload at full capacity. A source that does not render, or renders an
+// object outside the Application's namespace (tenancy.Confine), stops
+// here, before anything is installed anywhere.
 func (r *Reconciler) totalReplicas(ctx context.Context, rel *convoyv1alpha1.Release) (int32, error) {
 	creds, err := render.LoadCredentials(ctx, r.APIReader, rel.Namespace, rel.Spec.Environment.Source)
 	if err != nil {
@@ -158,9 +160,13 @@ func (r *Reconciler) totalReplicas(ctx context.Context, rel *convoyv1alpha1.Rele
 	if err != nil {
 		return 0, err
 	}
+	objs, err := tenancy.Confine(out.Objects, rel.Namespace)
+	if err != nil {
+		return 0, err
+	}
 	var total int32
 	var workloads []string
-	for _, obj := range out.Objects {
+	for _, obj := range objs {
 		if obj.GetKind() != "Deployment" || !strings.HasPrefix(obj.GetAPIVersion(), "apps/") {
 			continue
 		}

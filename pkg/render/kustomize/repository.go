@@ -2,10 +2,12 @@ package kustomize
 
 import (
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"net/url"
 	"path"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/convoy-rollouts/convoy/pkg/render"
@@ -19,7 +21,10 @@ type repository struct {
 	// display names the repository in messages and logs: url with any
 	// password redacted.
 	display string
-	// key names the repository in the cache.
+	// key names the repository in the cache: its URL and the identity of
+	// the credentials it is fetched with (credentialIdentity), so a
+	// checkout fetched with one tenant's credentials is never served to a
+	// render without them.
 	key string
 	// creds are the request's credentials, or those of the URL.
 	creds *render.Credentials
@@ -66,9 +71,47 @@ func parseRepository(raw string, creds *render.Credentials) (*repository, error)
 		repo.url = u.String()
 		repo.display = repo.url
 	}
-	sum := sha256.Sum256([]byte(repo.url))
-	repo.key = hex.EncodeToString(sum[:12])
+	repo.key = cacheKey(repo.url, repo.creds)
 	return repo, nil
+}
+
+// cacheKey names a repository fetched with creds in the cache. Anonymous
+// fetches keep the key of the URL alone. The credentials enter only
+// through a hash, so nothing secret appears in a path.
+func cacheKey(url string, creds *render.Credentials) string {
+	h := sha256.New()
+	h.Write([]byte(url))
+	if id := credentialIdentity(creds); id != nil {
+		h.Write([]byte{0})
+		h.Write(id)
+	}
+	return hex.EncodeToString(h.Sum(nil)[:12])
+}
+
+// credentialIdentity is a digest of everything that makes up the
+// credentials (user, password, client certificate and key, CA, TLS
+// verification), nil for none. Each field is hashed on its own, length
+// first, so no two credentials share an identity by moving bytes between
+// fields.
+func credentialIdentity(c *render.Credentials) []byte {
+	if c == nil {
+		return nil
+	}
+	fields := [][]byte{[]byte(c.Username), []byte(c.Password), c.CAData, c.CertData, c.KeyData}
+	if !c.InsecureSkipVerify && slices.IndexFunc(fields, func(f []byte) bool { return len(f) > 0 }) < 0 {
+		return nil // empty credentials are none
+	}
+	h := sha256.New()
+	for _, field := range fields {
+		var n [8]byte
+		binary.BigEndian.PutUint64(n[:], uint64(len(field)))
+		h.Write(n[:])
+		h.Write(field)
+	}
+	if c.InsecureSkipVerify {
+		h.Write([]byte{1})
+	}
+	return h.Sum(nil)
 }
 
 var userInfo = regexp.MustCompile(`://[^/@]*@`)

@@ -331,3 +331,50 @@ func TestWarmRenderStaysLocal(t *testing.T) {
 	}
 	equalObjects(t, "warm render", second.Objects, first.Objects)
 }
+
+// TestCacheKeyedByCredentials checks that a commit fetched with one
+// tenant's credentials is not served from the cache to a render with
+// other credentials, or none: the cache is keyed by the repository and the
+// credentials' identity, and no key holds a secret in clear.
+func TestCacheKeyedByCredentials(t *testing.T) {
+	gs := gitserver.New(t)
+	repo := gs.NewRepo("private")
+	sha := repo.Commit("c", map[string]string{"kustomization.yaml": "resources: [cm.yaml]\n", "cm.yaml": cm("private")})
+	const password = "correct-horse-battery-staple"
+	auth := gs.StartHTTP(gitserver.HTTPOptions{Username: "alice", Password: password})
+	r := newRenderer(t)
+	ctx := context.Background()
+	src := source(auth.RepoURL(repo), sha, "")
+	alice := &render.Credentials{Username: "alice", Password: password}
+	if _, err := r.Render(ctx, render.Request{Namespace: "ns", Source: src, Credentials: alice}); err != nil {
+		t.Fatal(err)
+	}
+	for name, creds := range map[string]*render.Credentials{
+		"no credentials":   nil,
+		"a wrong password": {Username: "alice", Password: "guess"},
+		"another user":     {Username: "mallory", Password: password},
+	} {
+		_, err := r.Render(ctx, render.Request{Namespace: "ns", Source: src, Credentials: creds})
+		if reasonOf(err) != render.ReasonRepositoryUnreachable {
+			t.Errorf("%s: rendered from alice's checkout (err %v)", name, err)
+		}
+	}
+	// The same credentials hit the cache.
+	if _, err := r.Render(ctx, render.Request{Namespace: "ns", Source: src, Credentials: &render.Credentials{Username: "alice", Password: password}}); err != nil {
+		t.Fatal(err)
+	}
+	keys := map[string]bool{}
+	for _, c := range []*render.Credentials{nil, {}, alice, {Username: "alice", Password: "other"}, {Username: "alice", Password: password, InsecureSkipVerify: true}} {
+		repo, err := parseRepository(auth.RepoURL(repo), c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(repo.key, password) || strings.Contains(repo.key, "alice") {
+			t.Fatalf("cache key %s holds a credential", repo.key)
+		}
+		keys[repo.key] = true
+	}
+	if len(keys) != 4 { // nil and empty credentials are the same: none
+		t.Fatalf("%d distinct cache keys for 4 distinct credentials: %v", len(keys), keys)
+	}
+}
