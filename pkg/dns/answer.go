@@ -175,6 +175,13 @@ func (s *Server) lookup(m *response, q *dns.Question) {
 			m.rcode = dns.RcodeRefused
 			return
 		}
+		if !snap.loaded {
+			// Records not loaded yet (a server just started): SERVFAIL
+			// makes a resolver ask another server and cache nothing,
+			// where NXDOMAIN would be cached as the name's absence.
+			m.rcode = dns.RcodeServerFailure
+			return
+		}
 		m.flags |= flagAA
 		m.rcode = dns.RcodeNameError
 		m.soa(&snap.zones[z.index])

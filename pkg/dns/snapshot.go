@@ -75,6 +75,9 @@ const (
 // snapshot is everything a query reads. It is never modified after Update
 // publishes it, so queries read it without locks.
 type snapshot struct {
+	// loaded is false for the empty snapshot a server starts with, until
+	// its first Update: a name in the zones is then unknown, not absent.
+	loaded bool
 	serial uint32
 	digest [sha256.Size]byte // of the served content, to skip no-op updates
 	nodes  map[string]*node  // canonical name -> node: apexes, published names, empty non-terminals
@@ -127,10 +130,11 @@ func (s *Server) Refresh() {
 func (s *Server) publish() {
 	effective := s.withHealth(s.served)
 	old := s.snap.Load()
-	if digest(effective) == old.digest {
+	if old.loaded && digest(effective) == old.digest {
 		return
 	}
 	snap := s.build(effective, nextSerial(old.serial))
+	snap.loaded = true
 	s.snap.Store(snap)
 	s.metrics.forget(old, snap)
 }

@@ -423,6 +423,27 @@ func countPrefix(m map[string]float64, prefix string) int {
 	return n
 }
 
+// A server that has not loaded its records yet answers SERVFAIL for names
+// in its zones, never NXDOMAIN, which resolvers would cache as the name's
+// absence (the chaos suite saw NXDOMAINs right after a manager restart);
+// once loaded, an unknown name is NXDOMAIN.
+func TestNotLoadedYetIsServerFailure(t *testing.T) {
+	s, err := NewServer(Config{Zones: []string{"convoy.test"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := serve(t, s, newQuery("web.convoy.test.", dns.TypeA), false); r.Rcode != dns.RcodeServerFailure || r.Authoritative {
+		t.Fatalf("before the first update: %s (AA %v), want SERVFAIL, not authoritative", dns.RcodeToString[r.Rcode], r.Authoritative)
+	}
+	if r := serve(t, s, newQuery("web.example.org.", dns.TypeA), false); r.Rcode != dns.RcodeRefused {
+		t.Fatalf("outside the zones before the first update: %s, want REFUSED", dns.RcodeToString[r.Rcode])
+	}
+	s.Update(nil)
+	if r := serve(t, s, newQuery("web.convoy.test.", dns.TypeA), false); r.Rcode != dns.RcodeNameError {
+		t.Fatalf("after an empty update: %s, want NXDOMAIN", dns.RcodeToString[r.Rcode])
+	}
+}
+
 // TestNestedZoneEmptyNonTerminal: a zone two labels below another makes
 // the name between them exist in the outer zone.
 func TestNestedZoneEmptyNonTerminal(t *testing.T) {
@@ -430,6 +451,7 @@ func TestNestedZoneEmptyNonTerminal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	s.Update(nil) // loaded: no records at all
 	tests := []struct {
 		qname string
 		rcode int
