@@ -28,9 +28,11 @@ import (
 	"github.com/convoy-rollouts/convoy/pkg/controller/installation"
 	"github.com/convoy-rollouts/convoy/pkg/controller/release"
 	"github.com/convoy-rollouts/convoy/pkg/controller/traffic"
+	"github.com/convoy-rollouts/convoy/pkg/hostgrant"
 	"github.com/convoy-rollouts/convoy/pkg/render"
 	"github.com/convoy-rollouts/convoy/pkg/render/helm"
 	"github.com/convoy-rollouts/convoy/pkg/render/kustomize"
+	"github.com/convoy-rollouts/convoy/pkg/rolloutblock"
 	"github.com/convoy-rollouts/convoy/pkg/rolloutmetrics"
 )
 
@@ -54,6 +56,17 @@ type Options struct {
 	// ClusterProbeInterval is how often each application cluster's health
 	// is checked; cluster.DefaultInterval when zero.
 	ClusterProbeInterval time.Duration
+	// Tenancy says which ServiceAccount of a release's namespace convoy
+	// impersonates in application clusters; clusters.DefaultTenancy when
+	// nil.
+	Tenancy *clusters.Tenancy
+	// DNSLeaseNamespace is the only namespace whose labelled Leases are DNS
+	// servers; GlobalBlockNamespace's default (convoy-system) when empty.
+	DNSLeaseNamespace string
+	// DefaultAllowedHostnames are the hostname patterns a namespace without
+	// the convoy.dev/allowed-hostnames annotation may publish; every
+	// hostname when nil (hostgrant).
+	DefaultAllowedHostnames *string
 	// Disabled names controllers not to run ("application", "release",
 	// "installation", "capacity", "traffic", "cluster").
 	Disabled map[string]bool
@@ -62,6 +75,18 @@ type Options struct {
 // Setup adds every enabled controller to mgr.
 func Setup(mgr ctrl.Manager, opts Options) error {
 	store := &clusters.Store{Management: mgr.GetAPIReader(), Scheme: mgr.GetScheme()}
+	tenancy := clusters.DefaultTenancy
+	if opts.Tenancy != nil {
+		tenancy = *opts.Tenancy
+	}
+	leases := opts.DNSLeaseNamespace
+	if leases == "" {
+		leases = rolloutblock.DefaultGlobalNamespace
+	}
+	hostnames := hostgrant.AllowAll
+	if opts.DefaultAllowedHostnames != nil {
+		hostnames = *opts.DefaultAllowedHostnames
+	}
 	setups := map[string]func() error{
 		"application": func() error {
 			return (&application.Reconciler{
@@ -76,18 +101,19 @@ func Setup(mgr ctrl.Manager, opts Options) error {
 			}).SetupWithManager(mgr)
 		},
 		"capacity": func() error {
-			return (&capacity.Reconciler{Client: mgr.GetClient(), Clusters: store}).SetupWithManager(mgr)
+			return (&capacity.Reconciler{Client: mgr.GetClient(), Clusters: store, Tenancy: tenancy}).SetupWithManager(mgr)
 		},
 		"cluster": func() error {
 			return (&cluster.Reconciler{Client: mgr.GetClient(), Clusters: store, Recorder: mgr.GetEventRecorder("convoy-cluster"), Interval: opts.ClusterProbeInterval}).SetupWithManager(mgr)
 		},
 		"traffic": func() error {
-			return (&traffic.Reconciler{Client: mgr.GetClient(), Clusters: store, Recorder: mgr.GetEventRecorder("convoy-traffic")}).SetupWithManager(mgr)
+			return (&traffic.Reconciler{Client: mgr.GetClient(), Clusters: store, Recorder: mgr.GetEventRecorder("convoy-traffic"),
+				LeaseNamespace: leases, DefaultAllowedHostnames: hostnames}).SetupWithManager(mgr)
 		},
 		"installation": func() error {
 			return (&installation.Reconciler{
 				Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Renderer: opts.Renderer,
-				Distinguish: opts.Distinguish, Clusters: store, Recorder: mgr.GetEventRecorder("convoy-installation"),
+				Distinguish: opts.Distinguish, Clusters: store, Tenancy: tenancy, Recorder: mgr.GetEventRecorder("convoy-installation"),
 				Resync: opts.InstallationResync,
 			}).SetupWithManager(mgr)
 		},

@@ -22,11 +22,13 @@ type server struct {
 	namespaces []string
 }
 
-// liveServers are the DNS servers whose Lease has not lapsed.
+// liveServers are the DNS servers whose Lease, in the DNS lease namespace
+// and nowhere else, has not lapsed: a tenant that may write Leases in its
+// own namespace cannot pose as a DNS server and stall every rollout.
 func (r *Reconciler) liveServers(ctx context.Context) ([]server, error) {
 	leases := &coordinationv1.LeaseList{}
-	if err := r.List(ctx, leases, client.HasLabels{convoyv1alpha1.LabelDNSServer}); err != nil {
-		return nil, fmt.Errorf("listing the DNS servers' leases: %w", err)
+	if err := r.List(ctx, leases, client.InNamespace(r.LeaseNamespace), client.HasLabels{convoyv1alpha1.LabelDNSServer}); err != nil {
+		return nil, fmt.Errorf("listing the DNS servers' leases in namespace %s: %w", r.LeaseNamespace, err)
 	}
 	now := r.now()
 	var live []server

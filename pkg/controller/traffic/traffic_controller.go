@@ -38,6 +38,12 @@ type Reconciler struct {
 	client.Client
 	Clusters *clusters.Store
 	Recorder events.EventRecorder
+	// LeaseNamespace is the one namespace whose labelled Leases are DNS
+	// servers: a tenant's Lease elsewhere counts for nothing.
+	LeaseNamespace string
+	// DefaultAllowedHostnames are the hostname patterns a namespace the
+	// platform did not annotate may publish (hostgrant).
+	DefaultAllowedHostnames string
 	// Now is the clock, time.Now when nil.
 	Now func() time.Time
 }
