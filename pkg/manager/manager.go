@@ -89,10 +89,14 @@ func Setup(mgr ctrl.Manager, opts Options) error {
 	}
 	setups := map[string]func() error{
 		"application": func() error {
-			return (&application.Reconciler{
+			err := (&application.Reconciler{
 				Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Resolver: opts.Renderer,
 				Recorder: mgr.GetEventRecorder("convoy-application"), GlobalBlockNamespace: opts.GlobalBlockNamespace,
 			}).SetupWithManager(mgr)
+			if err != nil {
+				return err
+			}
+			return (&application.BlockReconciler{Client: mgr.GetClient(), GlobalBlockNamespace: opts.GlobalBlockNamespace}).SetupWithManager(mgr)
 		},
 		"release": func() error {
 			return (&release.Reconciler{
