@@ -54,6 +54,11 @@ var agentRules = []rbacv1.PolicyRule{
 	{APIGroups: []string{"discovery.k8s.io"}, Resources: []string{"endpointslices"}, Verbs: read},
 }
 
+// AgentRole is the agent's ClusterRole, named name.
+func AgentRole(name string) *rbacv1.ClusterRole {
+	return &rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: name}, Rules: agentRules}
+}
+
 // Cluster is an application cluster to join.
 type Cluster struct {
 	Name         string
@@ -84,7 +89,7 @@ func createAgentCredentials(ctx context.Context, c client.Client) (string, error
 	objs := []client.Object{
 		&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: SystemNamespace}},
 		&corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: AgentName, Namespace: SystemNamespace}},
-		&rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: AgentName}, Rules: agentRules},
+		AgentRole(AgentName),
 		&rbacv1.ClusterRoleBinding{
 			ObjectMeta: metav1.ObjectMeta{Name: AgentName},
 			RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: AgentName},

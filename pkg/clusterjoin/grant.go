@@ -25,13 +25,15 @@ const DefaultTenantServiceAccount = "convoy-tenant"
 var write = []string{"get", "list", "watch", "create", "update", "patch", "delete"}
 
 // tenantRules are what a tenant's releases may do in their namespace: the
-// namespaced kinds charts commonly hold, as Kubernetes' edit role, plus
+// namespaced kinds charts commonly hold, as Kubernetes' edit role (Pods
+// too: Pod Security admission of the namespace judges them), plus
 // Roles and RoleBindings, which the API server lets a tenant create only
 // for rights it holds itself (RBAC escalation prevention): a RoleBinding to
 // cluster-admin is refused. Nothing cluster-scoped.
 var tenantRules = []rbacv1.PolicyRule{
 	{APIGroups: []string{""}, Resources: []string{"configmaps", "secrets", "services", "serviceaccounts", "persistentvolumeclaims"}, Verbs: write},
-	{APIGroups: []string{""}, Resources: []string{"pods", "pods/log", "endpoints", "events"}, Verbs: read},
+	{APIGroups: []string{""}, Resources: []string{"pods"}, Verbs: write},
+	{APIGroups: []string{""}, Resources: []string{"pods/log", "endpoints", "events"}, Verbs: read},
 	{APIGroups: []string{"apps"}, Resources: []string{"deployments", "statefulsets", "daemonsets"}, Verbs: write},
 	{APIGroups: []string{"apps"}, Resources: []string{"deployments/scale", "statefulsets/scale"}, Verbs: []string{"get", "update", "patch"}},
 	{APIGroups: []string{"apps"}, Resources: []string{"replicasets"}, Verbs: read},
