@@ -228,6 +228,7 @@ func ManagerOptions() ctrl.Options {
 	opts.Cache.DefaultFieldSelector = fields.OneTermNotEqualSelector("metadata.namespace", IsolatedNamespace)
 	// Cluster-scoped kinds have no namespace to select on.
 	opts.Cache.ByObject[&convoyv1alpha1.Cluster{}] = cache.ByObject{Field: fields.Everything()}
+	opts.Cache.ByObject[&corev1.Namespace{}] = cache.ByObject{Field: fields.Everything()}
 	opts.Metrics = metricsserver.Options{BindAddress: "0"}
 	opts.HealthProbeBindAddress = "0"
 	skip := true
