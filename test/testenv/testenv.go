@@ -190,18 +190,31 @@ func (e *Env) Namespace(t testing.TB) string {
 		defer cancel()
 		_ = c.Delete(ctx, ns)
 	})
-	for _, app := range e.Clusters {
-		ac := e.ClusterClient(t, app.Name)
-		if err := clusterjoin.Grant(ctx, ac, clusterjoin.Tenant{Namespace: name}); err != nil {
-			t.Fatalf("cluster %s: %v", app.Name, err)
-		}
+	for _, app := range e.Grant(t, name) {
 		t.Cleanup(func() {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
-			_ = ac.Delete(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}})
+			_ = app.Delete(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}})
 		})
 	}
 	return name
+}
+
+// Grant grants namespace ns to convoy in every application cluster, as
+// convoy tenants grant does, and returns the clusters' clients.
+func (e *Env) Grant(t testing.TB, ns string) []client.Client {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var clients []client.Client
+	for _, app := range e.Clusters {
+		c := e.ClusterClient(t, app.Name)
+		if err := clusterjoin.Grant(ctx, c, clusterjoin.Tenant{Namespace: ns}); err != nil {
+			t.Fatalf("cluster %s: %v", app.Name, err)
+		}
+		clients = append(clients, c)
+	}
+	return clients
 }
 
 func sanitize(s string) string {

@@ -32,6 +32,7 @@ func NewCommand(out io.Writer) *cobra.Command {
 type grantOptions struct {
 	kubeconfig, managementContext, contextPrefix string
 	clusters                                     []string
+	contexts                                     map[string]string
 	all                                          bool
 	tenant                                       clusterjoin.Tenant
 	hostnames                                    string
@@ -44,8 +45,8 @@ func newGrant(out io.Writer) *cobra.Command {
 		Use:   "grant NAMESPACE (--clusters A,B | --all)",
 		Short: "Grant a namespace to convoy in application clusters",
 		Long: `Grant a namespace to convoy in application clusters, as a platform team.
-In each chosen cluster (its kubeconfig context is --context-prefix followed by
-the Cluster's name) it creates the namespace, the tenant's ServiceAccount
+In each chosen cluster (its kubeconfig context is --cluster-context NAME=CTX,
+else --context-prefix followed by the Cluster's name) it creates the namespace, the tenant's ServiceAccount
 (--service-account, default convoy-tenant), a RoleBinding of it to a
 ClusterRole in that namespace only (--role, default convoy-tenant, which it
 creates: edit-like rights on the workload kinds charts hold), and a Role that
@@ -68,6 +69,7 @@ converges.`,
 	f.StringVar(&o.kubeconfig, "kubeconfig", "", "path to the kubeconfig file (default: $KUBECONFIG or ~/.kube/config)")
 	f.StringVar(&o.managementContext, "management-context", "", "kubeconfig context of the management cluster (default: the current context)")
 	f.StringVar(&o.contextPrefix, "context-prefix", "", "prefix of the application clusters' kubeconfig contexts: a Cluster N is reached through context PREFIX+N")
+	f.StringToStringVar(&o.contexts, "cluster-context", nil, "the kubeconfig context of a cluster, as NAME=CONTEXT (repeatable; wins over --context-prefix)")
 	f.StringSliceVar(&o.clusters, "clusters", nil, "the application clusters to grant the namespace in")
 	f.BoolVar(&o.all, "all", false, "grant the namespace in every joined application cluster")
 	f.StringVar(&o.tenant.ServiceAccount, "service-account", clusterjoin.DefaultTenantServiceAccount, "the ServiceAccount convoy impersonates in the namespace")
@@ -105,7 +107,11 @@ func (o *grantOptions) run(ctx context.Context) error {
 		return err
 	}
 	for _, name := range names {
-		c, err := o.client(o.contextPrefix + name)
+		kubeContext, ok := o.contexts[name]
+		if !ok {
+			kubeContext = o.contextPrefix + name
+		}
+		c, err := o.client(kubeContext)
 		if err != nil {
 			return fmt.Errorf("cluster %s: %w", name, err)
 		}
