@@ -100,6 +100,14 @@ func (s *Store) ClientAs(ctx context.Context, name string, id Identity) (client.
 	if err != nil {
 		return nil, err
 	}
+	// The agent's client discovers the cluster's kinds for all tenants:
+	// one discovery per cluster, not per tenant, and a tenant the agent
+	// may not impersonate gets the API server's refusal of the request,
+	// not of discovery.
+	agent, err := s.Client(ctx, name)
+	if err != nil {
+		return nil, err
+	}
 	key := impersonatingKey{cluster: name, id: id}
 	cs := &s.impersonating
 	cs.mu.Lock()
@@ -110,7 +118,7 @@ func (s *Store) ClientAs(ctx context.Context, name string, id Identity) (client.
 	}
 	cfg = rest.CopyConfig(cfg)
 	cfg.Impersonate = rest.ImpersonationConfig{UserName: id.Username()}
-	wc, err := client.NewWithWatch(cfg, client.Options{Scheme: s.Scheme})
+	wc, err := client.NewWithWatch(cfg, client.Options{Scheme: s.Scheme, Mapper: agent.RESTMapper()})
 	if err != nil {
 		return nil, &Error{name, ReasonClusterUnreachable, err}
 	}

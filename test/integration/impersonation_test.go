@@ -294,3 +294,52 @@ func serviceAccountGroups(user string) []string {
 	parts := strings.Split(user, ":")
 	return []string{"system:serviceaccounts", "system:serviceaccounts:" + parts[2], "system:authenticated"}
 }
+
+// An Application names the ServiceAccount its releases act as: one granted
+// installs; one not granted is refused in every cluster, with the identity
+// and the hint to grant it, and nothing is installed.
+func TestApplicationServiceAccount(t *testing.T) {
+	env, ctx, mgmt, ns := begin(t)
+	for _, c := range env.Clusters {
+		if err := clusterjoin.Grant(ctx, env.ClusterClient(t, c.Name), clusterjoin.Tenant{Namespace: ns, ServiceAccount: "deployer"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	repo := helloRepo(t)
+	granted := helloApplication(ns, "granted", repo.URL, "", nil)
+	granted.Spec.Template.ServiceAccountName = "deployer"
+	if err := mgmt.Create(ctx, granted); err != nil {
+		t.Fatal(err)
+	}
+	rel := waitForReleases(t, mgmt, granted, 1)[0]
+	if rel.Spec.Environment.ServiceAccountName != "deployer" {
+		t.Fatalf("release environment names service account %q, want deployer", rel.Spec.Environment.ServiceAccountName)
+	}
+	waitInstalled(t, mgmt, ns, rel.Name)
+
+	stranger := helloApplication(ns, "stranger", repo.URL, "", nil)
+	stranger.Spec.Template.ServiceAccountName = "nobody"
+	if err := mgmt.Create(ctx, stranger); err != nil {
+		t.Fatal(err)
+	}
+	rel = waitForReleases(t, mgmt, stranger, 1)[0]
+	it := &convoyv1alpha1.InstallationTarget{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: rel.Name}}
+	waitCondition(t, mgmt, it, func() []metav1.Condition { return it.Status.Conditions }, convoyv1alpha1.ConditionReconciling, "ClustersNotReady",
+		"as service account "+ns+"/nobody")
+	msg := findCondition(it.Status.Conditions, convoyv1alpha1.ConditionReconciling).Message
+	for _, f := range []string{"is forbidden", "convoy tenants grant " + ns} {
+		if !strings.Contains(msg, f) {
+			t.Errorf("condition %q does not say %q", msg, f)
+		}
+	}
+	t.Logf("refused: %s", msg)
+	for _, name := range it.Spec.Clusters {
+		cms := &corev1.ConfigMapList{}
+		if err := env.ClusterClient(t, name).List(ctx, cms, client.InNamespace(ns), client.MatchingLabels{convoyv1alpha1.LabelRelease: rel.Name}); err != nil {
+			t.Fatal(err)
+		}
+		if len(cms.Items) != 0 {
+			t.Errorf("cluster %s: %d ConfigMaps of the refused release", name, len(cms.Items))
+		}
+	}
+}

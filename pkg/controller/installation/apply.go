@@ -145,9 +145,9 @@ func (ci *clusterInstall) ensureAnchor(ctx context.Context, ns string) (*corev1.
 		}
 		err = c.Create(ctx, anchor)
 	}
-	if apierrors.IsForbidden(err) || apierrors.IsNotFound(err) {
-		return nil, fmt.Errorf("anchor ConfigMap %s in cluster %s, as %s: %w (is namespace %s granted to convoy there? convoy tenants grant %s)",
-			key, ci.cluster, ci.id, err, ns, ns)
+	if ci.id.ServiceAccount != "" && (apierrors.IsForbidden(err) || apierrors.IsNotFound(err)) {
+		return nil, fmt.Errorf("anchor ConfigMap %s in cluster %s, as %s: %w (is %s granted to convoy there? convoy tenants grant %s --service-account %s)",
+			key, ci.cluster, ci.id, err, ci.id, ns, ci.id.ServiceAccount)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("anchor ConfigMap %s: %w", key, err)
