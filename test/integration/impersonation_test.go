@@ -92,6 +92,18 @@ spec:
 				t.Errorf("cluster status %+v, want Ready=False ApplyFailed", it.Status.Clusters)
 			}
 			t.Logf("refused: %s", cond.Message)
+			// The release says so too, as what its step waits for.
+			cause := tc.fragments[len(tc.fragments)-1]
+			eventually(t, time.Minute, func() error {
+				if err := mgmt.Get(ctx, client.ObjectKeyFromObject(&rel), &rel); err != nil {
+					return err
+				}
+				ready := findCondition(rel.Status.Conditions, convoyv1alpha1.ConditionReady)
+				if !strings.Contains(ready.Message, "us-east-1") || !strings.Contains(ready.Message, cause) {
+					return fmt.Errorf("release %s Ready condition %q does not name the cluster and %q", rel.Name, ready.Message, cause)
+				}
+				return nil
+			})
 			// Nothing of the kind was installed.
 			c := env.ClusterClient(t, "us-east-1")
 			var found int
