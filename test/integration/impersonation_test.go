@@ -18,9 +18,11 @@ import (
 
 	convoyv1alpha1 "github.com/convoy-rollouts/convoy/apis/convoy/v1alpha1"
 	"github.com/convoy-rollouts/convoy/pkg/clusterjoin"
+	"github.com/convoy-rollouts/convoy/pkg/clusters"
 	"github.com/convoy-rollouts/convoy/pkg/controller/installation"
 	"github.com/convoy-rollouts/convoy/pkg/controller/traffic"
 	"github.com/convoy-rollouts/convoy/pkg/hostgrant"
+	"github.com/convoy-rollouts/convoy/pkg/manager"
 	"github.com/convoy-rollouts/convoy/test/gitserver"
 )
 
@@ -352,6 +354,117 @@ func TestApplicationServiceAccount(t *testing.T) {
 		}
 		if len(cms.Items) != 0 {
 			t.Errorf("cluster %s: %d ConfigMaps of the refused release", name, len(cms.Items))
+		}
+	}
+}
+
+// A cluster joined with the agent's read-only role is enough for convoy:
+// its caches of every watched kind sync, and writes impersonate the
+// tenant. The shared environment's agents may predate the role, so the
+// test joins eu-west-1 again under another name, with a service account of
+// its own bound to clusterjoin.AgentRole, in a region no Application asks
+// for.
+func TestReadOnlyAgentWatchesAndImpersonates(t *testing.T) {
+	env, ctx, mgmt, ns := begin(t)
+	const source = "eu-west-1"
+	app := env.ClusterClient(t, source)
+	agentSA := "ro-agent"
+	role := clusterjoin.AgentRole("convoy-agent-" + ns)
+	token := &corev1.Secret{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: agentSA + "-token", Annotations: map[string]string{corev1.ServiceAccountNameKey: agentSA}},
+		Type:       corev1.SecretTypeServiceAccountToken,
+	}
+	objs := []client.Object{
+		&corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: agentSA}},
+		role,
+		&rbacv1.ClusterRoleBinding{
+			ObjectMeta: metav1.ObjectMeta{Name: role.Name},
+			RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: role.Name},
+			Subjects:   []rbacv1.Subject{{Kind: rbacv1.ServiceAccountKind, Name: agentSA, Namespace: ns}},
+		},
+		// As the grant does for convoy's agent: impersonate the tenant here.
+		&rbacv1.RoleBinding{
+			ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "ro-agent-impersonate"},
+			RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "Role", Name: "convoy-impersonate-" + clusterjoin.DefaultTenantServiceAccount},
+			Subjects:   []rbacv1.Subject{{Kind: rbacv1.ServiceAccountKind, Name: agentSA, Namespace: ns}},
+		},
+		token,
+	}
+	for _, obj := range objs {
+		if err := app.Create(ctx, obj); err != nil {
+			t.Fatal(err)
+		}
+		if obj.GetNamespace() == "" {
+			t.Cleanup(func() { _ = app.Delete(context.Background(), obj) })
+		}
+	}
+	eventually(t, time.Minute, func() error {
+		if err := app.Get(ctx, client.ObjectKeyFromObject(token), token); err != nil {
+			return err
+		}
+		if len(token.Data[corev1.ServiceAccountTokenKey]) == 0 {
+			return fmt.Errorf("no token yet in %s", token.Name)
+		}
+		return nil
+	})
+	// Registered as a Cluster of the management cluster, through the same
+	// URL and CA as eu-west-1.
+	joined := &convoyv1alpha1.Cluster{}
+	if err := mgmt.Get(ctx, client.ObjectKey{Name: source}, joined); err != nil {
+		t.Fatal(err)
+	}
+	creds := &corev1.Secret{}
+	ref := joined.Spec.CredentialsSecretRef
+	if err := mgmt.Get(ctx, client.ObjectKey{Namespace: ref.Namespace, Name: ref.Name}, creds); err != nil {
+		t.Fatal(err)
+	}
+	name := "ro-" + ns[len(ns)-6:]
+	secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "cluster-" + name},
+		Data: map[string][]byte{"token": token.Data[corev1.ServiceAccountTokenKey], "ca.crt": creds.Data["ca.crt"]}}
+	cluster := &convoyv1alpha1.Cluster{ObjectMeta: metav1.ObjectMeta{Name: name}, Spec: convoyv1alpha1.ClusterSpec{
+		APIServerURL: joined.Spec.APIServerURL, Region: "isolation-test",
+		CredentialsSecretRef: convoyv1alpha1.SecretReference{Namespace: ns, Name: secret.Name}}}
+	for _, obj := range []client.Object{secret, cluster} {
+		if err := mgmt.Create(ctx, obj); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Cleanup(func() { _ = mgmt.Delete(context.Background(), cluster) })
+
+	store := &clusters.Store{Management: mgmt, Scheme: manager.Scheme}
+	store.Watch(installation.Installed...)
+	// RBAC's authorizer sees new bindings through an informer: retry.
+	eventually(t, time.Minute, func() error {
+		_, err := store.Cache(ctx, name)
+		return err
+	})
+	agent, err := store.Client(ctx, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tenant, err := store.ClientAs(ctx, name, clusters.Identity{Namespace: ns, ServiceAccount: clusterjoin.DefaultTenantServiceAccount})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cm := func(namespace string) *corev1.ConfigMap {
+		return &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: "probe-" + ns[len(ns)-6:]}}
+	}
+	if err := tenant.Create(ctx, cm(ns)); err != nil {
+		t.Errorf("the tenant may not create a ConfigMap in its namespace: %v", err)
+	}
+	for _, tc := range []struct {
+		what string
+		err  error
+	}{
+		{"the agent creates a ConfigMap in " + ns, agent.Create(ctx, cm(ns))},
+		{"the agent lists Secrets", agent.List(ctx, &corev1.SecretList{})},
+		{"the tenant creates a ConfigMap in kube-system", tenant.Create(ctx, cm("kube-system"))},
+		{"the tenant lists Secrets of every namespace", tenant.List(ctx, &corev1.SecretList{})},
+	} {
+		if !apierrors.IsForbidden(tc.err) {
+			t.Errorf("%s: %v, want forbidden", tc.what, tc.err)
+		} else {
+			t.Logf("%s: %v", tc.what, tc.err)
 		}
 	}
 }
