@@ -21,8 +21,11 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
+	convoyv1alpha1 "github.com/convoy-rollouts/convoy/apis/convoy/v1alpha1"
+	"github.com/convoy-rollouts/convoy/pkg/clusters"
 	"github.com/convoy-rollouts/convoy/pkg/controller/cluster"
 	"github.com/convoy-rollouts/convoy/pkg/dnsfeed"
+	"github.com/convoy-rollouts/convoy/pkg/hostgrant"
 	"github.com/convoy-rollouts/convoy/pkg/manager"
 	"github.com/convoy-rollouts/convoy/pkg/render"
 	"github.com/convoy-rollouts/convoy/pkg/render/kustomize"
@@ -55,6 +58,9 @@ func run() error {
 		allowLocalSources        = flag.Bool(render.LocalSourcesFlag, false, "allow file:// sources, which read the manager's own file system (local environments only)")
 		probeInterval            = flag.Duration("cluster-probe-interval", cluster.DefaultInterval, "how often each application cluster's health is checked")
 		unreachableThreshold     = flag.Int("cluster-unreachable-threshold", cluster.DefaultUnreachableThreshold, "how many consecutive failed probes make an application cluster count as unreachable (its DNS weights are then frozen, not zeroed)")
+		defaultServiceAccount    = flag.String("default-service-account", clusters.DefaultTenancy.DefaultServiceAccount, "the ServiceAccount of a release's namespace convoy impersonates in application clusters when the Application names none (convoy tenants grant creates it)")
+		requireServiceAccount    = flag.Bool("require-service-account", clusters.DefaultTenancy.RequireServiceAccount, "refuse a release that names no ServiceAccount when --default-service-account is empty, rather than act as convoy's agent")
+		allowedHostnames         = flag.String("default-allowed-hostnames", hostgrant.AllowAll, "comma-separated hostname patterns a namespace may publish unless its "+convoyv1alpha1.AnnotationAllowedHostnames+" annotation says otherwise: * for all, empty for none")
 		dnsZones, dnsNameservers stringList
 	)
 	flag.Var(&dnsZones, "dns-zone", "a zone the embedded DNS server is authoritative for (repeatable)")
@@ -104,7 +110,8 @@ func run() error {
 	if err := manager.Setup(mgr, manager.Options{
 		Renderer: renderer, Distinguish: kustomize.Distinguish, GlobalBlockNamespace: *blockNamespace, Disabled: off,
 		ClusterProbeInterval: *probeInterval, ClusterUnreachableThreshold: int32(*unreachableThreshold),
-		AllowLocalSources: *allowLocalSources,
+		AllowLocalSources: *allowLocalSources, DNSLeaseNamespace: *dnsNamespace, DefaultAllowedHostnames: allowedHostnames,
+		Tenancy: &clusters.Tenancy{DefaultServiceAccount: *defaultServiceAccount, RequireServiceAccount: *requireServiceAccount},
 	}); err != nil {
 		return err
 	}

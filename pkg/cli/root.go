@@ -22,6 +22,7 @@ import (
 	"github.com/convoy-rollouts/convoy/pkg/cli/inspect"
 	"github.com/convoy-rollouts/convoy/pkg/cli/offline"
 	"github.com/convoy-rollouts/convoy/pkg/cli/rollout"
+	"github.com/convoy-rollouts/convoy/pkg/cli/tenants"
 )
 
 // Exit codes shared by every command.
@@ -44,7 +45,7 @@ func NewRoot(out, errOut io.Writer) *cobra.Command {
 	root.AddCommand(dev.NewCommand(out, errOut), dnsserver.NewCommand(errOut))
 	root.AddCommand(rollout.NewCommands(out, errOut)...)
 	root.AddCommand(inspect.NewCommands(out, errOut)...)
-	root.AddCommand(clusters.NewCommand(out))
+	root.AddCommand(clusters.NewCommand(out), tenants.NewCommand(out))
 	root.AddCommand(offline.NewCommands(out, errOut)...)
 	return root
 }

@@ -1,9 +1,10 @@
 // Package clusterjoin registers an application cluster with convoy: in the
-// cluster, a service account with the least privileges convoy needs and a
-// long-lived token; in the management cluster, a Secret with the token and
-// CA, and the Cluster object naming its URL, region and capabilities. Both
-// convoy dev up and convoy clusters join use it, and it converges when run
-// again.
+// cluster, a service account with the least privileges convoy needs (read
+// only) and a long-lived token; in the management cluster, a Secret with the
+// token and CA, and the Cluster object naming its URL, region and
+// capabilities. Both convoy dev up and convoy clusters join use it. It also
+// grants a tenant's namespace (Grant): the ServiceAccount convoy
+// impersonates there and its rights. Both converge when run again.
 package clusterjoin
 
 import (
@@ -33,22 +34,29 @@ const AgentName = "convoy-agent"
 // fieldOwner is the field manager of what joining writes.
 const fieldOwner = "convoy-join"
 
-// agentRules is what convoy needs in an application cluster: install the
-// release's objects, scale its workloads, read their pods and events to judge
-// health, and read Services for load balancer addresses. Charts may contain
-// any namespaced kind, so installation needs write access to the common
-// workload groups; nothing cluster-wide is writable besides namespaces.
+// read are the verbs of watching.
+var read = []string{"get", "list", "watch"}
+
+// agentRules is all convoy's agent may do by itself in an application
+// cluster: watch the kinds a release installs and the pods, services and
+// endpoint slices its health and traffic decisions need (label-filtered
+// informers, pkg/clusters). It writes nothing and reads no Secret: every
+// write impersonates a tenant's ServiceAccount, which only a grant in the
+// tenant's namespace lets it do (Grant), so the cluster's RBAC and
+// admission decide what each tenant installs (docs/security.md).
 var agentRules = []rbacv1.PolicyRule{
-	{APIGroups: []string{""}, Resources: []string{"namespaces"}, Verbs: []string{"get", "list", "watch", "create"}},
-	{APIGroups: []string{""}, Resources: []string{"services", "configmaps", "secrets", "serviceaccounts", "persistentvolumeclaims"}, Verbs: []string{"get", "list", "watch", "create", "update", "patch", "delete"}},
-	{APIGroups: []string{""}, Resources: []string{"pods", "events", "endpoints"}, Verbs: []string{"get", "list", "watch"}},
-	{APIGroups: []string{"apps"}, Resources: []string{"deployments", "statefulsets", "daemonsets", "replicasets"}, Verbs: []string{"get", "list", "watch", "create", "update", "patch", "delete"}},
-	{APIGroups: []string{"apps"}, Resources: []string{"deployments/scale"}, Verbs: []string{"get", "update", "patch"}},
-	{APIGroups: []string{"batch"}, Resources: []string{"jobs", "cronjobs"}, Verbs: []string{"get", "list", "watch", "create", "update", "patch", "delete"}},
-	{APIGroups: []string{"networking.k8s.io"}, Resources: []string{"ingresses", "networkpolicies"}, Verbs: []string{"get", "list", "watch", "create", "update", "patch", "delete"}},
-	{APIGroups: []string{"policy"}, Resources: []string{"poddisruptionbudgets"}, Verbs: []string{"get", "list", "watch", "create", "update", "patch", "delete"}},
-	{APIGroups: []string{"autoscaling"}, Resources: []string{"horizontalpodautoscalers"}, Verbs: []string{"get", "list", "watch", "create", "update", "patch", "delete"}},
-	{APIGroups: []string{"discovery.k8s.io"}, Resources: []string{"endpointslices"}, Verbs: []string{"get", "list", "watch"}},
+	{APIGroups: []string{""}, Resources: []string{"pods", "services", "endpoints", "events", "configmaps", "serviceaccounts", "persistentvolumeclaims"}, Verbs: read},
+	{APIGroups: []string{"apps"}, Resources: []string{"deployments", "replicasets", "statefulsets", "daemonsets"}, Verbs: read},
+	{APIGroups: []string{"batch"}, Resources: []string{"jobs", "cronjobs"}, Verbs: read},
+	{APIGroups: []string{"networking.k8s.io"}, Resources: []string{"ingresses", "networkpolicies"}, Verbs: read},
+	{APIGroups: []string{"policy"}, Resources: []string{"poddisruptionbudgets"}, Verbs: read},
+	{APIGroups: []string{"autoscaling"}, Resources: []string{"horizontalpodautoscalers"}, Verbs: read},
+	{APIGroups: []string{"discovery.k8s.io"}, Resources: []string{"endpointslices"}, Verbs: read},
+}
+
+// AgentRole is the agent's ClusterRole, named name.
+func AgentRole(name string) *rbacv1.ClusterRole {
+	return &rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: name}, Rules: agentRules}
 }
 
 // Cluster is an application cluster to join.
@@ -81,7 +89,7 @@ func createAgentCredentials(ctx context.Context, c client.Client) (string, error
 	objs := []client.Object{
 		&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: SystemNamespace}},
 		&corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: AgentName, Namespace: SystemNamespace}},
-		&rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: AgentName}, Rules: agentRules},
+		AgentRole(AgentName),
 		&rbacv1.ClusterRoleBinding{
 			ObjectMeta: metav1.ObjectMeta{Name: AgentName},
 			RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: AgentName},

@@ -69,6 +69,8 @@ type Store struct {
 	mu      sync.Mutex
 	clients map[string]cached
 	caches  caches
+	// impersonating are the clients that act as tenants (ClientAs).
+	impersonating impersonatingClients
 }
 
 type cached struct {
@@ -132,7 +134,9 @@ func ReasonOf(err error) Reason {
 	return ReasonClusterUnreachable
 }
 
-// Client returns a client of the named application cluster.
+// Client returns a client of the named application cluster that acts as
+// convoy's agent: since tenant isolation it only reads (writes go through
+// ClientAs).
 func (s *Store) Client(ctx context.Context, name string) (client.Client, error) {
 	cfg, version, err := s.config(ctx, name)
 	if err != nil {

@@ -28,9 +28,11 @@ import (
 	"github.com/convoy-rollouts/convoy/pkg/controller/installation"
 	"github.com/convoy-rollouts/convoy/pkg/controller/release"
 	"github.com/convoy-rollouts/convoy/pkg/controller/traffic"
+	"github.com/convoy-rollouts/convoy/pkg/hostgrant"
 	"github.com/convoy-rollouts/convoy/pkg/render"
 	"github.com/convoy-rollouts/convoy/pkg/render/helm"
 	"github.com/convoy-rollouts/convoy/pkg/render/kustomize"
+	"github.com/convoy-rollouts/convoy/pkg/rolloutblock"
 	"github.com/convoy-rollouts/convoy/pkg/rolloutmetrics"
 )
 
@@ -62,6 +64,17 @@ type Options struct {
 	// (file:// repositories): for local environments only. Otherwise they
 	// are refused with render.ReasonLocalSourceRefused.
 	AllowLocalSources bool
+	// Tenancy says which ServiceAccount of a release's namespace convoy
+	// impersonates in application clusters; clusters.DefaultTenancy when
+	// nil.
+	Tenancy *clusters.Tenancy
+	// DNSLeaseNamespace is the only namespace whose labelled Leases are DNS
+	// servers; GlobalBlockNamespace's default (convoy-system) when empty.
+	DNSLeaseNamespace string
+	// DefaultAllowedHostnames are the hostname patterns a namespace without
+	// the convoy.dev/allowed-hostnames annotation may publish; every
+	// hostname when nil (hostgrant).
+	DefaultAllowedHostnames *string
 	// Disabled names controllers not to run ("application", "release",
 	// "installation", "capacity", "traffic", "cluster").
 	Disabled map[string]bool
@@ -73,12 +86,28 @@ func Setup(mgr ctrl.Manager, opts Options) error {
 	if !opts.AllowLocalSources {
 		opts.Renderer = render.RefuseLocalSources(opts.Renderer)
 	}
+	tenancy := clusters.DefaultTenancy
+	if opts.Tenancy != nil {
+		tenancy = *opts.Tenancy
+	}
+	leases := opts.DNSLeaseNamespace
+	if leases == "" {
+		leases = rolloutblock.DefaultGlobalNamespace
+	}
+	hostnames := hostgrant.AllowAll
+	if opts.DefaultAllowedHostnames != nil {
+		hostnames = *opts.DefaultAllowedHostnames
+	}
 	setups := map[string]func() error{
 		"application": func() error {
-			return (&application.Reconciler{
+			err := (&application.Reconciler{
 				Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Resolver: opts.Renderer,
 				Recorder: mgr.GetEventRecorder("convoy-application"), GlobalBlockNamespace: opts.GlobalBlockNamespace,
 			}).SetupWithManager(mgr)
+			if err != nil {
+				return err
+			}
+			return (&application.BlockReconciler{Client: mgr.GetClient(), GlobalBlockNamespace: opts.GlobalBlockNamespace}).SetupWithManager(mgr)
 		},
 		"release": func() error {
 			return (&release.Reconciler{
@@ -87,19 +116,20 @@ func Setup(mgr ctrl.Manager, opts Options) error {
 			}).SetupWithManager(mgr)
 		},
 		"capacity": func() error {
-			return (&capacity.Reconciler{Client: mgr.GetClient(), Clusters: store}).SetupWithManager(mgr)
+			return (&capacity.Reconciler{Client: mgr.GetClient(), Clusters: store, Tenancy: tenancy}).SetupWithManager(mgr)
 		},
 		"cluster": func() error {
 			return (&cluster.Reconciler{Client: mgr.GetClient(), Clusters: store, Recorder: mgr.GetEventRecorder("convoy-cluster"), Interval: opts.ClusterProbeInterval,
 				UnreachableThreshold: opts.ClusterUnreachableThreshold}).SetupWithManager(mgr)
 		},
 		"traffic": func() error {
-			return (&traffic.Reconciler{Client: mgr.GetClient(), Clusters: store, Recorder: mgr.GetEventRecorder("convoy-traffic")}).SetupWithManager(mgr)
+			return (&traffic.Reconciler{Client: mgr.GetClient(), Clusters: store, Recorder: mgr.GetEventRecorder("convoy-traffic"),
+				LeaseNamespace: leases, DefaultAllowedHostnames: hostnames}).SetupWithManager(mgr)
 		},
 		"installation": func() error {
 			return (&installation.Reconciler{
 				Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Renderer: opts.Renderer,
-				Distinguish: opts.Distinguish, Clusters: store, Recorder: mgr.GetEventRecorder("convoy-installation"),
+				Distinguish: opts.Distinguish, Clusters: store, Tenancy: tenancy, Recorder: mgr.GetEventRecorder("convoy-installation"),
 				Resync: opts.InstallationResync,
 			}).SetupWithManager(mgr)
 		},

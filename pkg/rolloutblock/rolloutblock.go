@@ -47,3 +47,22 @@ func Active(blocks []convoyv1alpha1.RolloutBlock, namespace, globalNamespace str
 	slices.Sort(active)
 	return active
 }
+
+// Overriders returns the "namespace/name" of every Application in apps that
+// overrides block: one the block applies to (in its namespace, or anywhere
+// for a block of globalNamespace) whose override annotation names it,
+// sorted, for the block's status.overrides.
+func Overriders(block *convoyv1alpha1.RolloutBlock, globalNamespace string, apps []convoyv1alpha1.Application) []string {
+	key := block.Namespace + "/" + block.Name
+	var out []string
+	for _, app := range apps {
+		if app.Namespace != block.Namespace && block.Namespace != globalNamespace {
+			continue
+		}
+		if slices.Contains(Overrides(app.Annotations, app.Namespace), key) {
+			out = append(out, app.Namespace+"/"+app.Name)
+		}
+	}
+	slices.Sort(out)
+	return out
+}

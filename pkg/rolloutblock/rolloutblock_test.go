@@ -2,6 +2,7 @@ package rolloutblock
 
 import (
 	"reflect"
+	"slices"
 	"testing"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -32,5 +33,37 @@ func TestActive(t *testing.T) {
 				t.Errorf("got %v, want %v", got, tt.want)
 			}
 		})
+	}
+}
+
+func TestOverriders(t *testing.T) {
+	app := func(ns, name, overrides string) convoyv1alpha1.Application {
+		a := convoyv1alpha1.Application{}
+		a.Namespace, a.Name = ns, name
+		if overrides != "" {
+			a.Annotations = map[string]string{convoyv1alpha1.AnnotationOverrideRolloutBlocks: overrides}
+		}
+		return a
+	}
+	apps := []convoyv1alpha1.Application{
+		app("team-a", "web", "freeze"),                     // bare name: its own namespace
+		app("team-a", "api", "convoy-system/holiday"),      // the global block
+		app("team-b", "web", "team-a/freeze"),              // another namespace's block does not apply to it
+		app("team-b", "db", "convoy-system/holiday,other"), // global, with another entry
+		app("team-a", "idle", ""),                          // overrides nothing
+	}
+	block := func(ns, name string) *convoyv1alpha1.RolloutBlock {
+		b := &convoyv1alpha1.RolloutBlock{}
+		b.Namespace, b.Name = ns, name
+		return b
+	}
+	if got, want := Overriders(block("team-a", "freeze"), "convoy-system", apps), []string{"team-a/web"}; !slices.Equal(got, want) {
+		t.Errorf("namespaced block: got %v, want %v", got, want)
+	}
+	if got, want := Overriders(block("convoy-system", "holiday"), "convoy-system", apps), []string{"team-a/api", "team-b/db"}; !slices.Equal(got, want) {
+		t.Errorf("global block: got %v, want %v", got, want)
+	}
+	if got := Overriders(block("team-b", "freeze"), "convoy-system", apps); len(got) != 0 {
+		t.Errorf("block nobody overrides: got %v", got)
 	}
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/convoy-rollouts/convoy/pkg/controller/installation"
 	"github.com/convoy-rollouts/convoy/pkg/controller/release"
 	"github.com/convoy-rollouts/convoy/pkg/controller/traffic"
+	"github.com/convoy-rollouts/convoy/pkg/hostgrant"
 	"github.com/convoy-rollouts/convoy/pkg/manager"
 	"github.com/convoy-rollouts/convoy/pkg/render"
 	"github.com/convoy-rollouts/convoy/pkg/render/kustomize"
@@ -119,9 +120,10 @@ func newIdleFixture(t testing.TB) *idleFixture {
 
 	f.app = &application.Reconciler{Client: counted, APIReader: counted, Resolver: renderer, Recorder: recorder, GlobalBlockNamespace: "convoy-system"}
 	f.release = &release.Reconciler{Client: counted, APIReader: counted, Renderer: renderer, Recorder: recorder}
-	f.capacity = &capacity.Reconciler{Client: counted, Clusters: store}
-	f.traffic = &traffic.Reconciler{Client: counted, Clusters: store}
-	f.install = &installation.Reconciler{Client: counted, APIReader: counted, Renderer: renderer, Distinguish: kustomize.Distinguish, Clusters: store, Recorder: recorder}
+	f.capacity = &capacity.Reconciler{Client: counted, Clusters: store, Tenancy: clusters.DefaultTenancy}
+	f.traffic = &traffic.Reconciler{Client: counted, Clusters: store, LeaseNamespace: "convoy-system", DefaultAllowedHostnames: hostgrant.AllowAll}
+	f.install = &installation.Reconciler{Client: counted, APIReader: counted, Renderer: renderer, Distinguish: kustomize.Distinguish, Clusters: store,
+		Tenancy: clusters.DefaultTenancy, Recorder: recorder}
 	f.reqs = []ctrl.Request{{NamespacedName: client.ObjectKeyFromObject(app)}, {NamespacedName: client.ObjectKeyFromObject(&rel)}}
 	f.reconcileAll(t) // warm up: the installer's first look renders once
 	f.n.renders.Store(0)

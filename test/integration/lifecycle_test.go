@@ -149,6 +149,23 @@ func TestGlobalRolloutBlockAndItsOverride(t *testing.T) {
 	if rel.Annotations[convoyv1alpha1.AnnotationOverrideRolloutBlocks] != key {
 		t.Errorf("the release does not carry the override: %v", rel.Annotations)
 	}
+	// The block records who overrides it, and forgets an override dropped.
+	overrider := ns + "/" + app.Name
+	waitOverrides := func(want []string) {
+		t.Helper()
+		eventually(t, time.Minute, func() error {
+			if err := mgmt.Get(ctx, client.ObjectKeyFromObject(block), block); err != nil {
+				return err
+			}
+			if !slices.Equal(block.Status.Overrides, want) {
+				return fmt.Errorf("block %s: status.overrides %v, want %v", key, block.Status.Overrides, want)
+			}
+			return nil
+		})
+	}
+	waitOverrides([]string{overrider})
+	changeApplication(t, mgmt, app, func(a *convoyv1alpha1.Application) { a.Annotations = nil })
+	waitOverrides(nil)
 }
 
 // waitForNewContender waits for the Application's contender to be a

@@ -33,6 +33,7 @@ import (
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	convoyv1alpha1 "github.com/convoy-rollouts/convoy/apis/convoy/v1alpha1"
+	"github.com/convoy-rollouts/convoy/pkg/clusterjoin"
 	"github.com/convoy-rollouts/convoy/pkg/devenv"
 	"github.com/convoy-rollouts/convoy/pkg/manager"
 )
@@ -166,8 +167,10 @@ func (e *Env) client(t testing.TB, cfg *rest.Config) client.Client {
 	return c
 }
 
-// Namespace creates a namespace for the test in the management cluster and
-// deletes it when the test ends.
+// Namespace creates a namespace for the test in the management cluster,
+// grants it to convoy in every application cluster as a platform team
+// would (convoy tenants grant: the namespace, its convoy-tenant
+// ServiceAccount and rights), and deletes it everywhere when the test ends.
 func (e *Env) Namespace(t testing.TB) string {
 	t.Helper()
 	c := e.ManagementClient(t)
@@ -187,7 +190,31 @@ func (e *Env) Namespace(t testing.TB) string {
 		defer cancel()
 		_ = c.Delete(ctx, ns)
 	})
+	for _, app := range e.Grant(t, name) {
+		t.Cleanup(func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			_ = app.Delete(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}})
+		})
+	}
 	return name
+}
+
+// Grant grants namespace ns to convoy in every application cluster, as
+// convoy tenants grant does, and returns the clusters' clients.
+func (e *Env) Grant(t testing.TB, ns string) []client.Client {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var clients []client.Client
+	for _, app := range e.Clusters {
+		c := e.ClusterClient(t, app.Name)
+		if err := clusterjoin.Grant(ctx, c, clusterjoin.Tenant{Namespace: ns}); err != nil {
+			t.Fatalf("cluster %s: %v", app.Name, err)
+		}
+		clients = append(clients, c)
+	}
+	return clients
 }
 
 func sanitize(s string) string {
@@ -214,6 +241,7 @@ func ManagerOptions() ctrl.Options {
 	opts.Cache.DefaultFieldSelector = fields.OneTermNotEqualSelector("metadata.namespace", IsolatedNamespace)
 	// Cluster-scoped kinds have no namespace to select on.
 	opts.Cache.ByObject[&convoyv1alpha1.Cluster{}] = cache.ByObject{Field: fields.Everything()}
+	opts.Cache.ByObject[&corev1.Namespace{}] = cache.ByObject{Field: fields.Everything()}
 	opts.Metrics = metricsserver.Options{BindAddress: "0"}
 	opts.HealthProbeBindAddress = "0"
 	skip := true

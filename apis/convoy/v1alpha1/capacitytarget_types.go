@@ -11,6 +11,12 @@ type CapacityTargetSpec struct {
 	// +listMapKey=name
 	// +kubebuilder:validation:MaxItems=1000
 	Clusters []ClusterCapacityTarget `json:"clusters"`
+
+	// ServiceAccountName is the ServiceAccount convoy impersonates in the
+	// target's namespace of each cluster, copied from the Release; empty
+	// means the manager's default.
+	// +optional
+	ServiceAccountName string `json:"serviceAccountName,omitempty"`
 }
 
 // ClusterCapacityTarget is the desired capacity in one cluster.

@@ -29,6 +29,17 @@ type ReleaseEnvironment struct {
 	// capacity only.
 	// +optional
 	Traffic *TrafficSpec `json:"traffic,omitempty"`
+
+	// ServiceAccountName is the ServiceAccount, in the Application's
+	// namespace of each application cluster, that convoy impersonates to
+	// install, scale and remove the release's objects there: the cluster's
+	// RBAC and admission decide what the release may do. Empty means the
+	// manager's default (--default-service-account, "convoy-tenant"). A
+	// platform grants it with convoy tenants grant.
+	// +optional
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$`
+	ServiceAccountName string `json:"serviceAccountName,omitempty"`
 }
 
 // Source is exactly one of a Helm chart or a kustomize directory.

@@ -29,6 +29,12 @@ type InstallationTargetSpec struct {
 	// it off again installs the objects as rendered.
 	// +optional
 	Idle bool `json:"idle,omitempty"`
+
+	// ServiceAccountName is the ServiceAccount convoy impersonates in the
+	// target's namespace of each cluster, copied from the Release; empty
+	// means the manager's default.
+	// +optional
+	ServiceAccountName string `json:"serviceAccountName,omitempty"`
 }
 
 // InstallationTargetStatus reports the installation in each cluster.

@@ -39,6 +39,11 @@ const (
 	// the application's releases: it keeps its name and is handed from
 	// release to release instead of being duplicated.
 	AnnotationShared = "convoy.dev/shared"
+	// AnnotationAllowedHostnames on a management cluster's Namespace lists,
+	// comma-separated, the hostname patterns its Applications may publish
+	// ("*.team-a.apps.example.com,api.example.com"): set by the platform,
+	// never by a tenant (docs/security.md).
+	AnnotationAllowedHostnames = "convoy.dev/allowed-hostnames"
 )
 
 // DNS servers announce themselves with a coordination Lease they renew:

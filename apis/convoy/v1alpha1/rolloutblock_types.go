@@ -29,8 +29,9 @@ type RolloutBlockAuthor struct {
 
 // RolloutBlockStatus lists who overrides the block.
 type RolloutBlockStatus struct {
-	// Overrides are the Applications and Releases ("namespace/name")
-	// currently overriding the block.
+	// Overrides are the Applications ("namespace/name") currently
+	// overriding the block with the convoy.dev/override-rollout-blocks
+	// annotation; their Releases carry the same override.
 	// +optional
 	// +listType=set
 	Overrides []string `json:"overrides,omitempty"`

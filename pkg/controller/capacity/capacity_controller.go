@@ -38,6 +38,8 @@ const recheck = 30 * time.Second
 type Reconciler struct {
 	client.Client
 	Clusters *clusters.Store
+	// Tenancy says which ServiceAccount each release's scaling impersonates.
+	Tenancy clusters.Tenancy
 }
 
 type clusterCapacity struct {
@@ -106,7 +108,7 @@ func (r *Reconciler) scaleIn(ctx context.Context, ct *convoyv1alpha1.CapacityTar
 
 	res.available = dep.Status.AvailableReplicas
 	if dep.Spec.Replicas == nil || *dep.Spec.Replicas != desired {
-		res.verdict = r.scale(ctx, target.Name, dep, desired)
+		res.verdict = r.scale(ctx, ct, target.Name, dep, desired)
 		return res
 	}
 	pods := &corev1.PodList{}
@@ -173,8 +175,14 @@ func (r *Reconciler) releaseDeployment(ctx context.Context, c cache.Cache, ct *c
 
 // scale patches spec.replicas as the capacity field manager, the one owner
 // of that field.
-func (r *Reconciler) scale(ctx context.Context, cluster string, dep *appsv1.Deployment, desired int32) verdict {
-	c, err := r.Clusters.Client(ctx, cluster)
+func (r *Reconciler) scale(ctx context.Context, ct *convoyv1alpha1.CapacityTarget, cluster string, dep *appsv1.Deployment, desired int32) verdict {
+	// Scaling acts as the release's ServiceAccount, in the release's own
+	// namespace, as installing does.
+	id, err := r.Tenancy.Identity(ct.Namespace, ct.Spec.ServiceAccountName)
+	if err != nil {
+		return verdict{reason: clusters.ReasonServiceAccountRequired, message: err.Error()}
+	}
+	c, err := r.Clusters.ClientAs(ctx, cluster, id)
 	if err != nil {
 		return unreachable(err)
 	}

@@ -50,8 +50,10 @@ type clusterInstall struct {
 	it      *convoyv1alpha1.InstallationTarget
 	owner   tenancy.Owner
 	cluster string
-	client  client.Client
-	cache   cache.Cache
+	// id is who client acts as: the release's ServiceAccount.
+	id     clusters.Identity
+	client client.Client
+	cache  cache.Cache
 	// corrected are the objects found changed and applied again.
 	corrected []string
 }
@@ -62,7 +64,14 @@ type clusterInstall struct {
 // tenancy.Confine cannot know offline) refuses the release in the cluster
 // before anything is applied there.
 func (r *Reconciler) installIn(ctx context.Context, it *convoyv1alpha1.InstallationTarget, cluster string, objs []*unstructured.Unstructured) clusterResult {
-	c, err := r.Clusters.Client(ctx, cluster)
+	// Writes act as the release's ServiceAccount: the cluster's RBAC and
+	// admission decide what it may install. Reads of convoy's objects
+	// come from the agent's label-filtered cache.
+	id, err := r.Tenancy.Identity(it.Namespace, it.Spec.ServiceAccountName)
+	if err != nil {
+		return clusterResult{reason: clusters.ReasonServiceAccountRequired, message: err.Error()}
+	}
+	c, err := r.Clusters.ClientAs(ctx, cluster, id)
 	if err != nil {
 		return clusterResult{reason: string(clusters.ReasonOf(err)), message: err.Error()}
 	}
@@ -79,7 +88,7 @@ func (r *Reconciler) installIn(ctx context.Context, it *convoyv1alpha1.Installat
 			return clusterResult{reason: string(tenancy.ReasonClusterScoped), message: tenancy.ClusterScopedError(obj.GetKind(), obj.GetName(), it.Namespace).Error()}
 		}
 	}
-	ci := &clusterInstall{Reconciler: r, it: it, owner: tenancy.OwnerOfTarget(it), cluster: cluster, client: c, cache: objects}
+	ci := &clusterInstall{Reconciler: r, it: it, owner: tenancy.OwnerOfTarget(it), cluster: cluster, id: id, client: c, cache: objects}
 	defer ci.reportDrift()
 	anchors := map[string]*corev1.ConfigMap{}
 	for _, obj := range objs {
@@ -92,7 +101,7 @@ func (r *Reconciler) installIn(ctx context.Context, it *convoyv1alpha1.Installat
 			anchors[ns] = anchor
 		}
 		if err := ci.applyObject(ctx, obj.DeepCopy(), anchors[ns]); err != nil {
-			return failure(fmt.Errorf("%s: %w", describe(obj), err))
+			return failure(fmt.Errorf("%s, as %s: %w", describe(obj), ci.id, err))
 		}
 	}
 	message := fmt.Sprintf("%d objects installed", len(objs))
@@ -128,14 +137,14 @@ func (ci *clusterInstall) ensureAnchor(ctx context.Context, ns string) (*corev1.
 		return anchor, ci.checkAnchor(anchor)
 	}
 	c := ci.client
-	if err := c.Get(ctx, client.ObjectKey{Name: ns}, &corev1.Namespace{}); apierrors.IsNotFound(err) {
-		namespace := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns,
-			Labels: map[string]string{convoyv1alpha1.LabelManagedBy: convoyv1alpha1.ManagedByConvoy}}}
-		if err := c.Create(ctx, namespace); err != nil && !apierrors.IsAlreadyExists(err) {
-			return nil, fmt.Errorf("creating namespace %s: %w", ns, err)
+	// A tenant's namespace is the platform's to create, with its
+	// ServiceAccount (convoy tenants grant): a namespace missing, or not
+	// granted, fails the anchor below. Only acting as the agent (legacy
+	// clusters, --require-service-account=false) creates it.
+	if ci.id.ServiceAccount == "" {
+		if err := ensureNamespace(ctx, c, ns); err != nil {
+			return nil, err
 		}
-	} else if err != nil {
-		return nil, fmt.Errorf("reading namespace %s: %w", ns, err)
 	}
 	err := c.Get(ctx, key, anchor)
 	if apierrors.IsNotFound(err) {
@@ -146,6 +155,10 @@ func (ci *clusterInstall) ensureAnchor(ctx context.Context, ns string) (*corev1.
 			Data:       map[string]string{tenancy.AnchorTargetUIDKey: string(ci.it.UID)},
 		}
 		err = c.Create(ctx, anchor)
+	}
+	if ci.id.ServiceAccount != "" && (apierrors.IsForbidden(err) || apierrors.IsNotFound(err)) {
+		return nil, fmt.Errorf("anchor ConfigMap %s in cluster %s, as %s: %w (is %s granted to convoy there? convoy tenants grant %s --service-account %s)",
+			key, ci.cluster, ci.id, err, ci.id, ns, ci.id.ServiceAccount)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("anchor ConfigMap %s: %w", key, err)
@@ -162,6 +175,22 @@ func (ci *clusterInstall) checkAnchor(anchor *corev1.ConfigMap) error {
 	}
 	if err := ci.owner.Conflict(anchor, false); err != nil {
 		return &conflictError{"anchor ConfigMap " + err.Error()}
+	}
+	return nil
+}
+
+func ensureNamespace(ctx context.Context, c client.Client, ns string) error {
+	err := c.Get(ctx, client.ObjectKey{Name: ns}, &corev1.Namespace{})
+	if apierrors.IsNotFound(err) {
+		namespace := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns,
+			Labels: map[string]string{convoyv1alpha1.LabelManagedBy: convoyv1alpha1.ManagedByConvoy}}}
+		if err := c.Create(ctx, namespace); err != nil && !apierrors.IsAlreadyExists(err) {
+			return fmt.Errorf("creating namespace %s: %w", ns, err)
+		}
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("reading namespace %s: %w", ns, err)
 	}
 	return nil
 }

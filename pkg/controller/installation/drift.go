@@ -31,14 +31,16 @@ import (
 // change made in an application cluster by someone other than convoy.
 const ReasonDriftCorrected = "DriftCorrected"
 
-// Installed are the kinds a release installs, the namespaced kinds convoy's
-// role in application clusters may write (pkg/clusterjoin). They are
-// watched in every cluster through the cluster caches, filtered to
-// convoy's objects, so that an edit or a deletion is corrected as soon as
-// it happens. Other kinds are installed all the same, read from the API
-// server, and corrected on the periodic resync.
+// Installed are the kinds a release commonly installs, those the tenant
+// role of convoy tenants grant may write (pkg/clusterjoin). They are
+// watched in every cluster through the cluster caches, as convoy's agent,
+// filtered to convoy's objects, so that an edit or a deletion is corrected
+// as soon as it happens. Other kinds are installed all the same, read from
+// the API server as the release's ServiceAccount, and corrected on the
+// periodic resync. Secrets are such a kind: the agent may not read Secrets
+// (docs/security.md), so a changed Secret is corrected on the resync.
 var Installed = []client.Object{
-	&corev1.ConfigMap{}, &corev1.Secret{}, &corev1.Service{}, &corev1.ServiceAccount{}, &corev1.PersistentVolumeClaim{},
+	&corev1.ConfigMap{}, &corev1.Service{}, &corev1.ServiceAccount{}, &corev1.PersistentVolumeClaim{},
 	&appsv1.Deployment{}, &appsv1.StatefulSet{}, &appsv1.DaemonSet{},
 	&batchv1.Job{}, &batchv1.CronJob{},
 	&networkingv1.Ingress{}, &networkingv1.NetworkPolicy{},

@@ -45,7 +45,9 @@ type Reconciler struct {
 	Renderer    render.Renderer
 	Distinguish Distinguisher
 	Clusters    *clusters.Store
-	Recorder    events.EventRecorder
+	// Tenancy says which ServiceAccount each release's writes impersonate.
+	Tenancy  clusters.Tenancy
+	Recorder events.EventRecorder
 	// Resync is how often installed objects are checked; DefaultResync
 	// when zero.
 	Resync time.Duration

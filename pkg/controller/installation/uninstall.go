@@ -38,7 +38,9 @@ func (r *Reconciler) uninstall(ctx context.Context, it *convoyv1alpha1.Installat
 }
 
 func (r *Reconciler) deleteAnchors(ctx context.Context, it *convoyv1alpha1.InstallationTarget, cluster string) error {
-	c, err := r.Clusters.Client(ctx, cluster)
+	// The agent finds the anchors; the release's ServiceAccount deletes
+	// them, as it created them.
+	agent, err := r.Clusters.Client(ctx, cluster)
 	var cerr *clusters.Error
 	if errors.As(err, &cerr) && cerr.Reason == clusters.ReasonClusterNotFound && apierrors.IsNotFound(errors.Unwrap(cerr.Err)) {
 		return nil
@@ -46,8 +48,16 @@ func (r *Reconciler) deleteAnchors(ctx context.Context, it *convoyv1alpha1.Insta
 	if err != nil {
 		return err
 	}
+	id, err := r.Tenancy.Identity(it.Namespace, it.Spec.ServiceAccountName)
+	if err != nil {
+		return fmt.Errorf("cluster %s: %w", cluster, err)
+	}
+	c, err := r.Clusters.ClientAs(ctx, cluster, id)
+	if err != nil {
+		return err
+	}
 	anchors := &corev1.ConfigMapList{}
-	if err := c.List(ctx, anchors, client.MatchingLabels{convoyv1alpha1.LabelAnchor: "true", convoyv1alpha1.LabelRelease: it.Name}); err != nil {
+	if err := agent.List(ctx, anchors, client.MatchingLabels{convoyv1alpha1.LabelAnchor: "true", convoyv1alpha1.LabelRelease: it.Name}); err != nil {
 		return fmt.Errorf("cluster %s: listing anchors: %w", cluster, err)
 	}
 	for i := range anchors.Items {
@@ -61,7 +71,7 @@ func (r *Reconciler) deleteAnchors(ctx context.Context, it *convoyv1alpha1.Insta
 		}
 		err := c.Delete(ctx, anchor, client.PropagationPolicy(metav1.DeletePropagationBackground))
 		if client.IgnoreNotFound(err) != nil {
-			return fmt.Errorf("cluster %s: deleting anchor %s/%s: %w", cluster, anchor.Namespace, anchor.Name, err)
+			return fmt.Errorf("cluster %s: deleting anchor %s/%s as %s: %w", cluster, anchor.Namespace, anchor.Name, id, err)
 		}
 	}
 	return nil

@@ -22,8 +22,11 @@ func targetsFor(rel *convoyv1alpha1.Release, clusters []string, replicas int32) 
 	}
 	it := &convoyv1alpha1.InstallationTarget{ObjectMeta: meta(), Spec: convoyv1alpha1.InstallationTargetSpec{
 		Clusters: clusters, Source: rel.Spec.Environment.Source, Values: rel.Spec.Environment.Values,
+		ServiceAccountName: rel.Spec.Environment.ServiceAccountName,
 	}}
-	ct := &convoyv1alpha1.CapacityTarget{ObjectMeta: meta()}
+	ct := &convoyv1alpha1.CapacityTarget{ObjectMeta: meta(), Spec: convoyv1alpha1.CapacityTargetSpec{
+		ServiceAccountName: rel.Spec.Environment.ServiceAccountName,
+	}}
 	tt := &convoyv1alpha1.TrafficTarget{ObjectMeta: meta()}
 	for _, c := range clusters {
 		ct.Spec.Clusters = append(ct.Spec.Clusters, convoyv1alpha1.ClusterCapacityTarget{Name: c, Percent: 0, TotalReplicaCount: replicas})

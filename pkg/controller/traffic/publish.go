@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -14,6 +15,7 @@ import (
 
 	convoyv1alpha1 "github.com/convoy-rollouts/convoy/apis/convoy/v1alpha1"
 	"github.com/convoy-rollouts/convoy/pkg/dnsrecords"
+	"github.com/convoy-rollouts/convoy/pkg/hostgrant"
 	"github.com/convoy-rollouts/convoy/strategies"
 )
 
@@ -63,6 +65,9 @@ func (r *Reconciler) publish(ctx context.Context, namespace, app string, g *host
 		return nil, err
 	}
 	pub.records = existing
+	if pub.problem, err = r.granted(ctx, namespace, g.hostname); err != nil || !pub.problem.ok() {
+		return pub, err
+	}
 	if pub.problem, err = r.conflict(ctx, namespace, app, g.hostname); err != nil || !pub.problem.ok() {
 		return pub, err
 	}
@@ -204,6 +209,20 @@ func (r *Reconciler) conflict(ctx context.Context, namespace, app, hostname stri
 	}
 	return verdict{reason: ReasonHostnameConflict, stalled: true,
 		message: fmt.Sprintf("hostname %s is published by application %s/%s", hostname, owner.Namespace, owner.Labels[convoyv1alpha1.LabelApplication])}, nil
+}
+
+// granted refuses a hostname the platform did not grant to the namespace
+// (hostgrant), whichever provider publishes it, convoy's DNS servers or
+// external-dns.
+func (r *Reconciler) granted(ctx context.Context, namespace, hostname string) (verdict, error) {
+	ns := &corev1.Namespace{}
+	if err := r.Get(ctx, client.ObjectKey{Name: namespace}, ns); err != nil {
+		return verdict{}, fmt.Errorf("reading Namespace %s for the hostnames granted to it: %w", namespace, err)
+	}
+	if err := hostgrant.Check(hostname, hostgrant.For(namespace, ns.Annotations, r.DefaultAllowedHostnames)); err != nil {
+		return verdict{reason: hostgrant.ReasonHostnameNotGranted, stalled: true, message: err.Error()}, nil
+	}
+	return verdict{}, nil
 }
 
 // requiredServers are the servers that must serve the records before they

@@ -12,6 +12,7 @@ import (
 
 	convoyv1alpha1 "github.com/convoy-rollouts/convoy/apis/convoy/v1alpha1"
 	"github.com/convoy-rollouts/convoy/pkg/dnsrecords"
+	"github.com/convoy-rollouts/convoy/pkg/rolloutblock"
 )
 
 // server is a live convoy DNS server, known by the Lease it renews.
@@ -22,11 +23,17 @@ type server struct {
 	namespaces []string
 }
 
-// liveServers are the DNS servers whose Lease has not lapsed.
+// liveServers are the DNS servers whose Lease, in the DNS lease namespace
+// and nowhere else, has not lapsed: a tenant that may write Leases in its
+// own namespace cannot pose as a DNS server and stall every rollout.
 func (r *Reconciler) liveServers(ctx context.Context) ([]server, error) {
 	leases := &coordinationv1.LeaseList{}
-	if err := r.List(ctx, leases, client.HasLabels{convoyv1alpha1.LabelDNSServer}); err != nil {
-		return nil, fmt.Errorf("listing the DNS servers' leases: %w", err)
+	ns := r.LeaseNamespace
+	if ns == "" {
+		ns = rolloutblock.DefaultGlobalNamespace // never every namespace
+	}
+	if err := r.List(ctx, leases, client.InNamespace(ns), client.HasLabels{convoyv1alpha1.LabelDNSServer}); err != nil {
+		return nil, fmt.Errorf("listing the DNS servers' leases in namespace %s: %w", ns, err)
 	}
 	now := r.now()
 	var live []server

@@ -47,6 +47,13 @@ type Reconciler struct {
 	client.Client
 	Clusters *clusters.Store
 	Recorder events.EventRecorder
+	// LeaseNamespace is the one namespace whose labelled Leases are DNS
+	// servers (convoy-system when empty): a tenant's Lease elsewhere counts
+	// for nothing.
+	LeaseNamespace string
+	// DefaultAllowedHostnames are the hostname patterns a namespace the
+	// platform did not annotate may publish (hostgrant): none when empty.
+	DefaultAllowedHostnames string
 	// Now is the clock, time.Now when nil.
 	Now func() time.Time
 }
