@@ -26,7 +26,9 @@ import (
 // nothing of the release reaches any cluster, in any namespace.
 func TestObjectInAnotherNamespaceRefusesTheRelease(t *testing.T) {
 	env, ctx, mgmt, ns := begin(t)
-	victim := env.Namespace(t)
+	// Another tenant's namespace, never granted to this one: it must not
+	// even be created for the refused release.
+	victim := ns + "-victim"
 	hostile := copyChart(t, helloChart)
 	escape := "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: escape\n  namespace: " + victim + "\ndata:\n  stolen: \"yes\"\n"
 	if err := os.WriteFile(filepath.Join(hostile, "templates", "escape.yaml"), []byte(escape), 0o644); err != nil {
