@@ -234,11 +234,25 @@ func sanitize(s string) string {
 // election) beside the integration suite's on the same management cluster.
 const IsolatedNamespace = "convoy-isolated"
 
+// IsolationNamespaces are the isolation suite's namespaces (test/isolation),
+// which the managers of ManagerOptions do not see either: that suite runs a
+// manager of its own, with other options (no local sources, no hostname
+// granted by default), beside the integration suite's.
+var IsolationNamespaces = struct{ Tenant, Good, Restricted, Platform string }{
+	"convoy-isolation-tenant", "convoy-isolation-good", "convoy-isolation-restricted", "convoy-isolation-platform",
+}
+
 // ManagerOptions are the options of a manager run in a test: convoy's own,
-// without metrics or probe listeners, blind to IsolatedNamespace.
+// without metrics or probe listeners, blind to IsolatedNamespace and
+// IsolationNamespaces.
 func ManagerOptions() ctrl.Options {
 	opts := manager.ManagerOptions()
-	opts.Cache.DefaultFieldSelector = fields.OneTermNotEqualSelector("metadata.namespace", IsolatedNamespace)
+	n := IsolationNamespaces
+	var blind []fields.Selector
+	for _, ns := range []string{IsolatedNamespace, n.Tenant, n.Good, n.Restricted, n.Platform} {
+		blind = append(blind, fields.OneTermNotEqualSelector("metadata.namespace", ns))
+	}
+	opts.Cache.DefaultFieldSelector = fields.AndSelectors(blind...)
 	// Cluster-scoped kinds have no namespace to select on.
 	opts.Cache.ByObject[&convoyv1alpha1.Cluster{}] = cache.ByObject{Field: fields.Everything()}
 	opts.Cache.ByObject[&corev1.Namespace{}] = cache.ByObject{Field: fields.Everything()}

@@ -58,8 +58,10 @@ type clusterInstall struct {
 	corrected []string
 }
 
-// installIn applies the objects to one cluster: the namespace first, then
-// the release's anchor, then every object in install order. An object of a
+// installIn applies the objects to one cluster: a release new to the
+// cluster is first tried whole as a dry run (tryWhole), then the namespace
+// is made if needed, then the release's anchor, then every object in
+// install order. An object of a
 // kind the cluster knows as cluster-scoped (a custom resource's, which
 // tenancy.Confine cannot know offline) refuses the release in the cluster
 // before anything is applied there.
@@ -89,6 +91,9 @@ func (r *Reconciler) installIn(ctx context.Context, it *convoyv1alpha1.Installat
 		}
 	}
 	ci := &clusterInstall{Reconciler: r, it: it, owner: tenancy.OwnerOfTarget(it), cluster: cluster, id: id, client: c, cache: objects}
+	if err := ci.tryWhole(ctx, objs); err != nil {
+		return failure(err)
+	}
 	defer ci.reportDrift()
 	anchors := map[string]*corev1.ConfigMap{}
 	for _, obj := range objs {
@@ -122,6 +127,60 @@ func failure(err error) clusterResult {
 	return clusterResult{reason: ReasonApplyFailed, message: err.Error()}
 }
 
+// tryWhole dry-runs a release new to the cluster, its anchor and every
+// object, as the release's ServiceAccount: what the cluster's RBAC or
+// admission refuses (a RoleBinding beyond the tenant's rights, a Pod its
+// namespace's Pod Security level forbids) then refuses the release before
+// any of it is written, so that a refused release leaves nothing behind.
+// A release whose anchor exists was tried already. Acting as the agent
+// (legacy clusters), the namespace may not exist yet, and nothing is tried.
+func (ci *clusterInstall) tryWhole(ctx context.Context, objs []*unstructured.Unstructured) error {
+	if ci.id.ServiceAccount == "" {
+		return nil
+	}
+	key := client.ObjectKey{Namespace: ci.owner.Namespace, Name: tenancy.AnchorName(ci.it.Name)}
+	if err := ci.cache.Get(ctx, key, &corev1.ConfigMap{}); err == nil {
+		return nil
+	}
+	if err := ci.client.Create(ctx, ci.newAnchor(key), client.DryRunAll); err != nil && !apierrors.IsAlreadyExists(err) {
+		return ci.anchorError(key, err)
+	}
+	for _, obj := range objs {
+		obj = obj.DeepCopy()
+		if isDeployment(obj) {
+			if err := unstructured.SetNestedField(obj.Object, int64(0), "spec", "replicas"); err != nil {
+				return err
+			}
+		}
+		err := ci.client.Apply(ctx, client.ApplyConfigurationFromUnstructured(obj), client.FieldOwner(clusters.InstallerFieldManager), client.ForceOwnership, client.DryRunAll)
+		if err != nil {
+			return fmt.Errorf("%s, as %s, tried before installing anything: %w", describe(obj), ci.id, err)
+		}
+	}
+	return nil
+}
+
+// newAnchor is the release's anchor ConfigMap, named key.
+func (ci *clusterInstall) newAnchor(key client.ObjectKey) *corev1.ConfigMap {
+	labels := ci.owner.Labels()
+	labels[convoyv1alpha1.LabelAnchor] = "true"
+	return &corev1.ConfigMap{
+		ObjectMeta: metav1.ObjectMeta{Namespace: key.Namespace, Name: key.Name, Labels: labels},
+		Data:       map[string]string{tenancy.AnchorTargetUIDKey: string(ci.it.UID)},
+	}
+}
+
+// anchorError says why the anchor named key could not be written; acting
+// as a ServiceAccount, a refusal most likely means the namespace was not
+// granted, and says how to grant it.
+func (ci *clusterInstall) anchorError(key client.ObjectKey, err error) error {
+	if ci.id.ServiceAccount != "" && (apierrors.IsForbidden(err) || apierrors.IsNotFound(err)) {
+		return fmt.Errorf("anchor ConfigMap %s in cluster %s, as %s: %w (is %s granted to convoy there? convoy tenants grant %s --service-account %s)",
+			key, ci.cluster, ci.id, err, ci.id, key.Namespace, ci.id.ServiceAccount)
+	}
+	return fmt.Errorf("anchor ConfigMap %s: %w", key, err)
+}
+
 // ensureAnchor creates the namespace when missing and the release's anchor
 // in it. An anchor in the cache proves both exist. The only namespace
 // convoy creates is the Application's own (tenancy.Confine keeps every
@@ -148,20 +207,11 @@ func (ci *clusterInstall) ensureAnchor(ctx context.Context, ns string) (*corev1.
 	}
 	err := c.Get(ctx, key, anchor)
 	if apierrors.IsNotFound(err) {
-		labels := ci.owner.Labels()
-		labels[convoyv1alpha1.LabelAnchor] = "true"
-		anchor = &corev1.ConfigMap{
-			ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: key.Name, Labels: labels},
-			Data:       map[string]string{tenancy.AnchorTargetUIDKey: string(ci.it.UID)},
-		}
+		anchor = ci.newAnchor(key)
 		err = c.Create(ctx, anchor)
 	}
-	if ci.id.ServiceAccount != "" && (apierrors.IsForbidden(err) || apierrors.IsNotFound(err)) {
-		return nil, fmt.Errorf("anchor ConfigMap %s in cluster %s, as %s: %w (is %s granted to convoy there? convoy tenants grant %s --service-account %s)",
-			key, ci.cluster, ci.id, err, ci.id, ns, ci.id.ServiceAccount)
-	}
 	if err != nil {
-		return nil, fmt.Errorf("anchor ConfigMap %s: %w", key, err)
+		return nil, ci.anchorError(key, err)
 	}
 	return anchor, ci.checkAnchor(anchor)
 }
