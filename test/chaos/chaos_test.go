@@ -20,6 +20,7 @@ import (
 
 	convoyv1alpha1 "github.com/convoy-rollouts/convoy/apis/convoy/v1alpha1"
 	"github.com/convoy-rollouts/convoy/test/chartrepo"
+	"github.com/convoy-rollouts/convoy/test/managerproc"
 	"github.com/convoy-rollouts/convoy/test/testenv"
 )
 
@@ -94,7 +95,7 @@ func TestChaos(t *testing.T) {
 	ns := env.Namespace(t)
 	c := newCLI(t, env, ns)
 	repo := chartrepo.Start(t, chartrepo.Options{Charts: []chartrepo.Chart{{Dir: "../../examples/charts/hello"}}})
-	m := startManager(t, env, ns)
+	m := managerproc.Start(t, env, ns, zone)
 	mc := env.ManagementClient(t)
 	var failer endpointFailer = env.Environment
 
@@ -130,7 +131,7 @@ func TestChaos(t *testing.T) {
 		hosts = append(hosts, a.host)
 	}
 	chaosBound := time.Duration(cfg.rollouts)*perRollout + chaosSlack
-	s := &sampler{server: m.dns, hosts: hosts, rate: queryRate, workers: 5,
+	s := &sampler{server: m.DNS, hosts: hosts, rate: queryRate, workers: 5,
 		max: queryRate * int((chaosBound+healTimeout+time.Minute)/time.Second)}
 	sampling, stopSampling := context.WithCancel(ctx)
 	defer stopSampling()
@@ -225,7 +226,7 @@ func report(t *testing.T, cfg config, d *driver, s *sampler, watches []*clusterW
 	i1, i1Shown := i1Violations(ans, watches, hosts)
 	shares := shareCheck(ans, watches, hosts, s.began, end)
 	grace := healthCheckGrace(chaosHealthCheck, ttl)
-	late, lateChecked, lateShown := lateAnswers(ans, watches, hosts, d.failures, d.m.starts, grace, end)
+	late, lateChecked, lateShown := lateAnswers(ans, watches, hosts, d.failures, d.m.Starts, grace, end)
 	acct := accountReleases(tr, d.apps, historyLimit)
 
 	byOutcome, byRcode := map[outcome]int{}, map[string]int{}

@@ -12,6 +12,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	convoyv1alpha1 "github.com/convoy-rollouts/convoy/apis/convoy/v1alpha1"
+	"github.com/convoy-rollouts/convoy/test/managerproc"
 	"github.com/convoy-rollouts/convoy/test/testenv"
 )
 
@@ -63,7 +64,7 @@ type driver struct {
 	cli     *cli
 	mc      client.Client
 	env     *testenv.Env
-	m       *manager
+	m       *managerproc.Manager
 	tracker *releaseTracker
 	apps    []*chaosApp
 	failer  endpointFailer
@@ -156,11 +157,11 @@ func (d *driver) contender(a *chaosApp) *convoyv1alpha1.Release {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	app := &convoyv1alpha1.Application{}
-	if err := d.mc.Get(ctx, client.ObjectKey{Namespace: d.cli.ns, Name: a.name}, app); err != nil || app.Status.Contender == "" {
+	if err := d.mc.Get(ctx, client.ObjectKey{Namespace: d.cli.NS, Name: a.name}, app); err != nil || app.Status.Contender == "" {
 		return nil
 	}
 	rel := &convoyv1alpha1.Release{}
-	if err := d.mc.Get(ctx, client.ObjectKey{Namespace: d.cli.ns, Name: app.Status.Contender}, rel); err != nil {
+	if err := d.mc.Get(ctx, client.ObjectKey{Namespace: d.cli.NS, Name: app.Status.Contender}, rel); err != nil {
 		return nil
 	}
 	return rel
@@ -202,12 +203,12 @@ func (d *driver) awaitRelease(app, greeting string, timeout time.Duration) {
 // killManager kills the manager with SIGKILL and starts it again a moment
 // later.
 func (d *driver) killManager() {
-	d.m.kill()
+	d.m.Kill()
 	d.counts.kills++
 	pause := time.Duration(d.rng.Int64N(int64(3 * time.Second)))
 	d.t.Logf("%s chaos: convoy-manager killed, restarting in %s", time.Now().Format("15:04:05.000"), pause.Round(time.Millisecond))
 	time.Sleep(pause)
-	d.m.start()
+	d.m.Restart()
 }
 
 // cutAPI cuts convoy's path to one application cluster's API server for
@@ -294,8 +295,8 @@ func (d *driver) pickCluster(not string) string {
 // restore ends every cut and failure and makes sure a manager runs.
 func (d *driver) restore() {
 	d.restoreEnvironment()
-	if d.m.cmd == nil {
-		d.m.start()
+	if !d.m.Running() {
+		d.m.Restart()
 	}
 }
 

@@ -112,9 +112,9 @@ func TestManagerKilledMidStep(t *testing.T) {
 
 	step(t, "When the release is advanced and the manager is killed at once")
 	u.expect(0, []string{"→ 1 (2/3 canary)"}, "advance", "crash")
-	m.kill()
+	m.Kill()
 	step(t, "And the manager starts again")
-	m.start()
+	m.Restart()
 
 	step(t, "Then the step completes, once, and the rollout goes on")
 	u.expect(0, []string{"release " + second + " achieved step 1"}, "wait", "crash", "--step", "canary", "--timeout", "3m")

@@ -19,15 +19,17 @@ import (
 	convoyv1alpha1 "github.com/convoy-rollouts/convoy/apis/convoy/v1alpha1"
 	"github.com/convoy-rollouts/convoy/pkg/devenv/dnsprobe"
 	"github.com/convoy-rollouts/convoy/test/chartrepo"
+	"github.com/convoy-rollouts/convoy/test/managerproc"
 	"github.com/convoy-rollouts/convoy/test/testenv"
 )
 
 // given starts what every scenario needs: a user in a fresh namespace and
 // a manager of its own.
-func given(t *testing.T) (*user, *manager) {
+func given(t *testing.T) (*user, *managerproc.Manager) {
 	env := testenv.Get(t)
-	u := &user{t: t, env: env, ns: env.Namespace(t)}
-	return u, u.startManager()
+	ns := env.Namespace(t)
+	u := &user{CLI: managerproc.NewCLI(t, env, ns), t: t, env: env, ns: ns}
+	return u, managerproc.Start(t, u.env, u.ns, zone)
 }
 
 // webApplication is the hello chart in all three clusters, published in
@@ -109,7 +111,7 @@ func (u *user) waitReleases(app string, n int) []string {
 
 // shares measures the split clients see: 2,000 real DNS queries to the
 // manager's DNS server, attributed to releases.
-func (u *user) shares(m *manager, hostname string) dnsprobe.Shares {
+func (u *user) shares(m *managerproc.Manager, hostname string) dnsprobe.Shares {
 	u.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -117,7 +119,7 @@ func (u *user) shares(m *manager, hostname string) dnsprobe.Shares {
 	if err != nil {
 		u.t.Fatal(err)
 	}
-	s, err := dnsprobe.Measure(ctx, m.dns, hostname, 2000, owners)
+	s, err := dnsprobe.Measure(ctx, m.DNS, hostname, 2000, owners)
 	if err != nil {
 		u.t.Fatal(err)
 	}
@@ -152,7 +154,7 @@ func (u *user) replicas(release string) int32 {
 
 // completeFirstRelease applies the Application and waits until its first
 // release runs everywhere and DNS answers only it.
-func completeFirstRelease(u *user, m *manager, app *convoyv1alpha1.Application) string {
+func completeFirstRelease(u *user, m *managerproc.Manager, app *convoyv1alpha1.Application) string {
 	u.t.Helper()
 	step(u.t, "When the Application is applied")
 	u.apply(app)

@@ -132,7 +132,7 @@ func TestDriftIsCorrected(t *testing.T) {
 // Deployment, which a retired release must not run.
 func cronChart(t *testing.T) *chartrepo.Server {
 	t.Helper()
-	dir := copyChart(t, helloChart)
+	dir := chartrepo.CopyChart(t, helloChart)
 	cron := `apiVersion: batch/v1
 kind: CronJob
 metadata:

@@ -101,7 +101,7 @@ func TestImpossiblePlacementIsReported(t *testing.T) {
 // installed anywhere, and says which template and line failed.
 func TestTemplateErrorInstallsNothing(t *testing.T) {
 	env, ctx, mgmt, ns := begin(t)
-	broken := copyChart(t, helloChart)
+	broken := chartrepo.CopyChart(t, helloChart)
 	if err := os.WriteFile(filepath.Join(broken, "templates", "configmap.yaml"),
 		[]byte("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\ndata:\n  x: {{ .Values.nope.deeper }}\n"), 0o644); err != nil {
 		t.Fatal(err)
@@ -180,29 +180,4 @@ func TestForeignObjectIsReportedNotOverwritten(t *testing.T) {
 			t.Errorf("cluster %s: the foreign ConfigMap was changed: %+v", st.Name, cm)
 		}
 	}
-}
-
-// copyChart copies a chart directory into the test's temp dir.
-func copyChart(t *testing.T, src string) string {
-	t.Helper()
-	dst := filepath.Join(t.TempDir(), filepath.Base(src))
-	err := filepath.WalkDir(src, func(path string, d os.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, path)
-		target := filepath.Join(dst, rel)
-		if d.IsDir() {
-			return os.MkdirAll(target, 0o755)
-		}
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(target, data, 0o644)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return dst
 }

@@ -29,7 +29,7 @@ spec:
 // not run: they are not installed, the chart's manifests are.
 func TestHelmHooksAreNotInstalled(t *testing.T) {
 	env, ctx, mgmt, ns := begin(t)
-	chart := copyChart(t, helloChart)
+	chart := chartrepo.CopyChart(t, helloChart)
 	if err := os.WriteFile(filepath.Join(chart, "templates", "test-pod.yaml"), []byte(testHook), 0o644); err != nil {
 		t.Fatal(err)
 	}

@@ -33,7 +33,7 @@ spec:
 // pods of every release, and it stays when the release that made it goes.
 func TestSharedObjectIsHandedOverNotDuplicated(t *testing.T) {
 	env, ctx, mgmt, ns := begin(t)
-	chart := copyChart(t, helloChart)
+	chart := chartrepo.CopyChart(t, helloChart)
 	if err := os.WriteFile(filepath.Join(chart, "templates", "stable-service.yaml"), []byte(stableService), 0o644); err != nil {
 		t.Fatal(err)
 	}

@@ -151,7 +151,7 @@ func TestSupersededReleaseKeepsTrafficUntilTheIncumbentCanCarryIt(t *testing.T) 
 func TestSupersededReleaseKeepsTrafficWhileItsSuccessorCannotStart(t *testing.T) {
 	env, _, mgmt, ns := begin(t)
 	repo := helloRepo(t)
-	broken := copyChart(t, helloChart)
+	broken := chartrepo.CopyChart(t, helloChart)
 	if err := os.WriteFile(filepath.Join(broken, "templates", "configmap.yaml"),
 		[]byte("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\ndata:\n  x: {{ .Values.nope.deeper }}\n"), 0o644); err != nil {
 		t.Fatal(err)

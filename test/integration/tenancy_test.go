@@ -29,7 +29,7 @@ func TestObjectInAnotherNamespaceRefusesTheRelease(t *testing.T) {
 	// Another tenant's namespace, never granted to this one: it must not
 	// even be created for the refused release.
 	victim := ns + "-victim"
-	hostile := copyChart(t, helloChart)
+	hostile := chartrepo.CopyChart(t, helloChart)
 	escape := "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: escape\n  namespace: " + victim + "\ndata:\n  stolen: \"yes\"\n"
 	if err := os.WriteFile(filepath.Join(hostile, "templates", "escape.yaml"), []byte(escape), 0o644); err != nil {
 		t.Fatal(err)

@@ -224,7 +224,7 @@ func (s *suite) unique(name string) string { return name + "-" + s.suffix }
 // repository of its own, as an Application in ns named after the test.
 func (s *suite) chartApp(t *testing.T, ns, manifest string) *convoyv1alpha1.Application {
 	t.Helper()
-	dir := copyChart(t, helloChart)
+	dir := chartrepo.CopyChart(t, helloChart)
 	if err := os.WriteFile(filepath.Join(dir, "templates", "hostile.yaml"), []byte(manifest), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -469,29 +469,4 @@ func (s *suite) secretRefInOtherNamespace(t *testing.T) {
 	if err := s.mgmt.Get(ctx, client.ObjectKeyFromObject(app), &convoyv1alpha1.Application{}); !apierrors.IsNotFound(err) {
 		t.Errorf("Application %s/%s: %v, want none", s.tenant, app.Name, err)
 	}
-}
-
-// copyChart copies a chart directory into the test's temp dir.
-func copyChart(t *testing.T, src string) string {
-	t.Helper()
-	dst := filepath.Join(t.TempDir(), filepath.Base(src))
-	err := filepath.WalkDir(src, func(path string, d os.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, path)
-		target := filepath.Join(dst, rel)
-		if d.IsDir() {
-			return os.MkdirAll(target, 0o755)
-		}
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(target, data, 0o644)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return dst
 }
