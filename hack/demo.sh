@@ -62,7 +62,7 @@ fi
 run k create namespace "$NS"
 # As a platform team: the demo's namespace in every application cluster,
 # with the ServiceAccount convoy impersonates there, and its hostnames.
-run "$CONVOY" tenants grant "$NS" --all --context-prefix "$NAME-" --hostnames "*.$NS.$ZONE"
+run "$CONVOY" tenants grant "$NS" --all --context-prefix "$NAME-" --hostnames "*.$ZONE"
 
 step "3/7 The first release: kubectl apply, then wait until it runs everywhere"
 run k apply -f examples/demo/web.yaml
