@@ -68,7 +68,34 @@ func Start(t *testing.T, env *testenv.Env, ns, zone string) *Manager {
 	m := &Manager{t: t, env: env, ns: ns, zone: zone, DNS: FreeAddr(t), Log: filepath.Join(t.TempDir(), "manager.log"), cache: t.TempDir()}
 	m.Restart()
 	t.Cleanup(m.Kill)
+	t.Cleanup(m.keepLogOnFailure)
 	return m
+}
+
+// ArtifactsVar names a directory where a failed test's manager log is
+// kept; the test's own temporary directory is removed when it ends.
+const ArtifactsVar = "CONVOY_TEST_ARTIFACTS"
+
+// keepLogOnFailure copies the log of a failed test to ArtifactsVar's
+// directory, when set.
+func (m *Manager) keepLogOnFailure() {
+	dir := os.Getenv(ArtifactsVar)
+	if !m.t.Failed() || dir == "" {
+		return
+	}
+	b, err := os.ReadFile(m.Log)
+	if err == nil {
+		err = os.MkdirAll(dir, 0o755)
+	}
+	kept := filepath.Join(dir, strings.ReplaceAll(m.t.Name(), "/", "_")+"-manager.log")
+	if err == nil {
+		err = os.WriteFile(kept, b, 0o644)
+	}
+	if err != nil {
+		m.t.Logf("keeping the manager log: %v", err)
+		return
+	}
+	m.t.Logf("the manager log is kept in %s", kept)
 }
 
 // Restart starts the process again after Kill (the first start too).
