@@ -61,6 +61,9 @@ func run() error {
 		defaultServiceAccount    = flag.String("default-service-account", clusters.DefaultTenancy.DefaultServiceAccount, "the ServiceAccount of a release's namespace convoy impersonates in application clusters when the Application names none (convoy tenants grant creates it)")
 		requireServiceAccount    = flag.Bool("require-service-account", clusters.DefaultTenancy.RequireServiceAccount, "refuse a release that names no ServiceAccount when --default-service-account is empty, rather than act as convoy's agent")
 		allowedHostnames         = flag.String("default-allowed-hostnames", hostgrant.AllowAll, "comma-separated hostname patterns a namespace may publish unless its "+convoyv1alpha1.AnnotationAllowedHostnames+" annotation says otherwise: * for all, empty for none")
+		workers                  = flag.Int("workers", manager.DefaultWorkers(), "reconciles each controller runs at once (default: 4 per core, at least 8: reconciles mostly wait on API servers)")
+		kubeQPS                  = flag.Float64("kube-api-qps", manager.DefaultQPS, "requests a second to the management cluster's API server")
+		kubeBurst                = flag.Int("kube-api-burst", manager.DefaultBurst, "burst of requests to the management cluster's API server")
 		dnsZones, dnsNameservers stringList
 	)
 	flag.Var(&dnsZones, "dns-zone", "a zone the embedded DNS server is authoritative for (repeatable)")
@@ -70,6 +73,9 @@ func run() error {
 	flag.Parse()
 	if *unreachableThreshold < 1 || *unreachableThreshold > 1000 {
 		return fmt.Errorf("--cluster-unreachable-threshold: must be between 1 and 1000 consecutive failed probes, got %d", *unreachableThreshold)
+	}
+	if *workers < 1 {
+		return fmt.Errorf("--workers: must be at least 1, got %d", *workers)
 	}
 	if err := setLogger(&logOpts, *logFormat, *logLevel); err != nil {
 		return err
@@ -82,6 +88,7 @@ func run() error {
 	opts := manager.ManagerOptions()
 	opts.Metrics = metricsserver.Options{BindAddress: *metricsAddr}
 	opts.HealthProbeBindAddress = *probeAddr
+	opts.Controller.MaxConcurrentReconciles = *workers
 	opts.LeaderElection = *leaderElect
 	opts.LeaderElectionNamespace = *leaderNamespace
 	opts.LeaderElectionID = *leaderID
@@ -97,6 +104,7 @@ func run() error {
 	if err != nil {
 		return err
 	}
+	cfg.QPS, cfg.Burst = float32(*kubeQPS), *kubeBurst
 	mgr, err := ctrl.NewManager(cfg, opts)
 	if err != nil {
 		return err

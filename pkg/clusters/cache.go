@@ -13,8 +13,12 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/client-go/rest"
 	toolscache "k8s.io/client-go/tools/cache"
+	"k8s.io/client-go/util/workqueue"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	convoyv1alpha1 "github.com/convoy-rollouts/convoy/apis/convoy/v1alpha1"
 )
@@ -44,7 +48,7 @@ type clusterCache struct {
 type caches struct {
 	mu       sync.Mutex
 	byName   map[string]*clusterCache
-	handlers []Handler
+	handlers []changeHandler
 	// kinds are watched on top of Watched, as controllers asked (Watch).
 	kinds []client.Object
 }
@@ -67,9 +71,17 @@ func (cs *caches) watched() []client.Object {
 	return append(slices.Clone(Watched), cs.kinds...)
 }
 
+// changeHandler is told about a change with the object before it (nil
+// when it was added or deleted) and after.
+type changeHandler func(cluster string, old, obj client.Object)
+
 // OnChange registers a handler for changes to watched objects in every
 // cluster, present and future. Register handlers before the first Cache.
 func (s *Store) OnChange(h Handler) {
+	s.onChange(func(cluster string, _, obj client.Object) { h(cluster, obj) })
+}
+
+func (s *Store) onChange(h changeHandler) {
 	s.caches.mu.Lock()
 	defer s.caches.mu.Unlock()
 	s.caches.handlers = append(s.caches.handlers, h)
@@ -167,7 +179,7 @@ func (s *Store) start(ctx context.Context, name string, cfg *rest.Config, kinds 
 }
 
 func (cs *caches) notify(cluster string) toolscache.ResourceEventHandler {
-	call := func(obj any) {
+	call := func(old, obj any) {
 		if tomb, ok := obj.(toolscache.DeletedFinalStateUnknown); ok {
 			obj = tomb.Obj
 		}
@@ -175,16 +187,37 @@ func (cs *caches) notify(cluster string) toolscache.ResourceEventHandler {
 		if !ok {
 			return
 		}
+		before, _ := old.(client.Object)
 		cs.mu.Lock()
 		handlers := cs.handlers
 		cs.mu.Unlock()
 		for _, h := range handlers {
-			h(cluster, o)
+			h(cluster, before, o)
 		}
 	}
 	return toolscache.ResourceEventHandlerFuncs{
-		AddFunc:    call,
-		UpdateFunc: func(_, obj any) { call(obj) },
-		DeleteFunc: call,
+		AddFunc:    func(obj any) { call(nil, obj) },
+		UpdateFunc: call,
+		DeleteFunc: func(obj any) { call(nil, obj) },
 	}
+}
+
+// Changes is a controller source of changes to the watched objects of
+// every application cluster: those filter keeps (old is nil for an object
+// added or deleted), mapped to requests by toRequests. Requests go
+// straight into the controller's queue, which merges duplicates, so a
+// burst of changes (a thousand releases' pods starting) is never dropped,
+// as it was from a bounded channel.
+func (s *Store) Changes(filter func(old, obj client.Object) bool, toRequests handler.MapFunc) source.Source {
+	return source.Func(func(ctx context.Context, queue workqueue.TypedRateLimitingInterface[reconcile.Request]) error {
+		s.onChange(func(_ string, old, obj client.Object) {
+			if !filter(old, obj) {
+				return
+			}
+			for _, req := range toRequests(ctx, obj) {
+				queue.Add(req)
+			}
+		})
+		return nil
+	})
 }

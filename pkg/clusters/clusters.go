@@ -60,14 +60,19 @@ func (e *Error) Unwrap() error { return e.Err }
 
 // Store hands out clients of application clusters.
 type Store struct {
-	// Management reads Cluster objects and their Secrets (uncached).
+	// Management reads credentials Secrets (uncached: the manager caches
+	// no Secrets), and Cluster objects unless Clusters is set.
 	Management client.Reader
-	Scheme     *runtime.Scheme
+	// Clusters, when set, reads Cluster objects: the manager's cache, which
+	// watches them anyway, so that asking for a client costs no request.
+	Clusters client.Reader
+	Scheme   *runtime.Scheme
 	// Wrap, when set, wraps every cluster client, to instrument it.
 	Wrap func(client.WithWatch) client.Client
 
 	mu      sync.Mutex
 	clients map[string]cached
+	configs map[string]clusterConfig
 	caches  caches
 	// impersonating are the clients that act as tenants (ClientAs).
 	impersonating impersonatingClients
@@ -79,19 +84,53 @@ type cached struct {
 	client  client.Client
 }
 
+// clusterConfig is a cluster's REST config as last read, for the Cluster
+// object's resourceVersion it was read with.
+type clusterConfig struct {
+	config          *rest.Config
+	version         string
+	clusterVersion  string
+	credentialsRead time.Time
+}
+
+// CredentialsRecheck is how often a cluster's credentials Secret is read
+// again while its Cluster object is unchanged: every client and cache is
+// asked for on every reconcile, and reading the Secret each time was two
+// requests per cluster per reconcile. A rotated Secret is picked up within
+// it; changing the Cluster object picks it up at once.
+const CredentialsRecheck = 30 * time.Second
+
 // config reads the named cluster's REST config, and a version that changes
 // whenever its URL or credentials do.
 func (s *Store) config(ctx context.Context, name string) (*rest.Config, string, error) {
+	reader := s.Clusters
+	if reader == nil {
+		reader = s.Management
+	}
 	cluster := &convoyv1alpha1.Cluster{}
-	if err := s.Management.Get(ctx, client.ObjectKey{Name: name}, cluster); err != nil {
+	if err := reader.Get(ctx, client.ObjectKey{Name: name}, cluster); err != nil {
 		return nil, "", &Error{name, ReasonClusterNotFound, fmt.Errorf("reading Cluster %s: %w", name, err)}
+	}
+	s.mu.Lock()
+	known, ok := s.configs[name]
+	s.mu.Unlock()
+	if ok && known.clusterVersion == cluster.ResourceVersion && time.Since(known.credentialsRead) < CredentialsRecheck {
+		return known.config, known.version, nil
 	}
 	ref := cluster.Spec.CredentialsSecretRef
 	secret := &corev1.Secret{}
 	if err := s.Management.Get(ctx, client.ObjectKey{Namespace: ref.Namespace, Name: ref.Name}, secret); err != nil {
 		return nil, "", &Error{name, ReasonCredentialsNotFound, fmt.Errorf("reading credentials Secret %s/%s: %w", ref.Namespace, ref.Name, err)}
 	}
-	return RESTConfig(cluster, secret), cluster.Spec.APIServerURL + "|" + secret.ResourceVersion, nil
+	known = clusterConfig{config: RESTConfig(cluster, secret), version: cluster.Spec.APIServerURL + "|" + secret.ResourceVersion,
+		clusterVersion: cluster.ResourceVersion, credentialsRead: time.Now()}
+	s.mu.Lock()
+	if s.configs == nil {
+		s.configs = map[string]clusterConfig{}
+	}
+	s.configs[name] = known
+	s.mu.Unlock()
+	return known.config, known.version, nil
 }
 
 // ServerVersion asks the named cluster's API server for its version, with
@@ -162,6 +201,15 @@ func (s *Store) Client(ctx context.Context, name string) (client.Client, error) 
 	return c, nil
 }
 
+// Rates of convoy's own client of each application cluster (reads, scaling
+// and probes; writes as tenants go through their own clients): a thousand
+// applications' rollouts start at once, and the cluster's priority and
+// fairness, not a client-side trickle, is what should pace them.
+const (
+	ClusterQPS   = 200
+	ClusterBurst = 400
+)
+
 // RESTConfig builds the config of an application cluster from its Cluster
 // object and credentials Secret: a bearer token ("token") or a client
 // certificate ("tls.crt", "tls.key"), and the server's CA ("ca.crt").
@@ -175,8 +223,8 @@ func RESTConfig(cluster *convoyv1alpha1.Cluster, secret *corev1.Secret) *rest.Co
 			KeyData:  secret.Data[corev1.TLSPrivateKeyKey],
 		},
 		Timeout:   RequestTimeout,
-		QPS:       50,
-		Burst:     100,
+		QPS:       ClusterQPS,
+		Burst:     ClusterBurst,
 		UserAgent: "convoy",
 	}
 }

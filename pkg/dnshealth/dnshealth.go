@@ -185,6 +185,10 @@ func (p *Prober) run(ctx context.Context, pr *probe) {
 			return
 		case <-timer.C:
 		}
+		// Checks start every interval, however long each takes, as
+		// Route53's do: restarting the interval after each check added
+		// the checks' durations to the time a failure takes to notice.
+		next := time.Now().Add(t.Check.Interval)
 		err := p.check(ctx, t)
 		if ctx.Err() != nil {
 			return
@@ -198,7 +202,7 @@ func (p *Prober) run(ctx context.Context, pr *probe) {
 				p.log.Info("a new endpoint address fails its first health check: it gets no DNS answer", "hostname", t.Hostname, "check", t.String(), "error", err.Error())
 			}
 			p.signal()
-			timer.Reset(t.Check.Interval)
+			timer.Reset(time.Until(next))
 			continue
 		}
 		if (err == nil) == healthy {
@@ -213,7 +217,7 @@ func (p *Prober) run(ctx context.Context, pr *probe) {
 			}
 			p.signal()
 		}
-		timer.Reset(t.Check.Interval)
+		timer.Reset(time.Until(next))
 	}
 }
 

@@ -5,6 +5,7 @@ package manager
 
 import (
 	"path/filepath"
+	goruntime "runtime"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -19,6 +20,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/config"
 
 	convoyv1alpha1 "github.com/convoy-rollouts/convoy/apis/convoy/v1alpha1"
 	"github.com/convoy-rollouts/convoy/pkg/clusters"
@@ -82,7 +84,7 @@ type Options struct {
 
 // Setup adds every enabled controller to mgr.
 func Setup(mgr ctrl.Manager, opts Options) error {
-	store := &clusters.Store{Management: mgr.GetAPIReader(), Scheme: mgr.GetScheme()}
+	store := &clusters.Store{Management: mgr.GetAPIReader(), Clusters: mgr.GetClient(), Scheme: mgr.GetScheme()}
 	if !opts.AllowLocalSources {
 		opts.Renderer = render.RefuseLocalSources(opts.Renderer)
 	}
@@ -157,9 +159,11 @@ type Distinguisher = installation.Distinguisher
 // stripped from cached objects: convoy never reads them, and they are a
 // large part of every object.
 func ManagerOptions() ctrl.Options {
+	workers := DefaultWorkers()
 	return ctrl.Options{
-		Scheme: Scheme,
-		Client: client.Options{Cache: &client.CacheOptions{DisableFor: []client.Object{&corev1.Secret{}}}},
+		Scheme:     Scheme,
+		Controller: config.Controller{MaxConcurrentReconciles: workers},
+		Client:     client.Options{Cache: &client.CacheOptions{DisableFor: []client.Object{&corev1.Secret{}}}},
 		Cache: cache.Options{
 			DefaultTransform: cache.TransformStripManagedFields(),
 			// Of all Leases, convoy reads its DNS servers' only.
@@ -167,6 +171,20 @@ func ManagerOptions() ctrl.Options {
 		},
 	}
 }
+
+// DefaultWorkers is how many reconciles each controller runs at once.
+// convoy's reconciles wait on API servers far more than they compute (a
+// reconcile of an application in three clusters is mostly round trips), so
+// a few per core keep the cores busy while requests are in flight.
+func DefaultWorkers() int { return max(8, 4*goruntime.GOMAXPROCS(0)) }
+
+// Management API client rates: controller-runtime's defaults (20 requests a
+// second, bursts of 30) hold a thousand applications' writes back for
+// minutes; the API server's own priority and fairness is what protects it.
+const (
+	DefaultQPS   = 200
+	DefaultBurst = 400
+)
 
 var dnsServers = func() labels.Selector {
 	req, err := labels.NewRequirement(convoyv1alpha1.LabelDNSServer, selection.Exists, nil)

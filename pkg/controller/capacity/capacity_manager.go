@@ -5,10 +5,8 @@ import (
 
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
-	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	convoyv1alpha1 "github.com/convoy-rollouts/convoy/apis/convoy/v1alpha1"
 	"github.com/convoy-rollouts/convoy/pkg/logging"
@@ -27,21 +25,12 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 		func(o client.Object) []string { return []string{o.GetName()} }); err != nil {
 		return err
 	}
-	changes := make(chan event.GenericEvent, 1024)
-	r.Clusters.OnChange(func(_ string, obj client.Object) {
-		if obj.GetLabels()[convoyv1alpha1.LabelRelease] == "" {
-			return
-		}
-		select {
-		case changes <- event.GenericEvent{Object: obj}:
-		default: // never block an informer; the periodic recheck catches up
-		}
-	})
+	ofRelease := func(_, obj client.Object) bool { return obj.GetLabels()[convoyv1alpha1.LabelRelease] != "" }
 	return ctrl.NewControllerManagedBy(mgr).
 		Named("capacity").
 		WithLogConstructor(logging.Constructor(mgr, "capacity", "release")).
 		For(&convoyv1alpha1.CapacityTarget{}).
-		WatchesRawSource(source.Channel(changes, handler.EnqueueRequestsFromMapFunc(r.targetsOf))).
+		WatchesRawSource(r.Clusters.Changes(ofRelease, r.targetsOf)).
 		Watches(&convoyv1alpha1.Cluster{}, handler.EnqueueRequestsFromMapFunc(r.targetsIn)).
 		Complete(r)
 }

@@ -3,6 +3,7 @@ package installation
 import (
 	"context"
 	"encoding/base64"
+	"maps"
 	"reflect"
 	"slices"
 	"strconv"
@@ -15,6 +16,7 @@ import (
 	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
@@ -73,6 +75,22 @@ func installedObject(obj client.Object) bool {
 		return true
 	}
 	return slices.ContainsFunc(obj.GetOwnerReferences(), tenancy.IsAnchorRef)
+}
+
+// drifted keeps the changes to installed objects that may be drift: a new
+// or deleted object, or a change to anything but its status. A
+// Deployment's status changes with every pod that starts, and drift
+// correction has nothing to do with it.
+func drifted(old, obj client.Object) bool {
+	if !installedObject(obj) {
+		return false
+	}
+	if old == nil || obj.GetGeneration() == 0 {
+		return true // added, deleted, or a kind with no generation (a ConfigMap's data)
+	}
+	return old.GetGeneration() != obj.GetGeneration() || !maps.Equal(old.GetLabels(), obj.GetLabels()) ||
+		!maps.Equal(old.GetAnnotations(), obj.GetAnnotations()) || !slices.EqualFunc(old.GetOwnerReferences(), obj.GetOwnerReferences(),
+		func(a, b metav1.OwnerReference) bool { return a.UID == b.UID })
 }
 
 // targetsOf maps an object a release installed in an application cluster

@@ -7,6 +7,7 @@ package installation
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"sync"
 	"time"
 
@@ -28,10 +29,16 @@ import (
 // every reachable cluster.
 const Finalizer = "convoy.dev/installation"
 
-// DefaultResync is how often installed objects are checked again. Objects
-// of the Installed kinds are checked at once when they change or go; the
-// resync catches the others, and clusters that were out of reach.
-const DefaultResync = time.Minute
+// DefaultResync is how often an installation is checked again once it is
+// installed everywhere. Objects of the Installed kinds are checked at once
+// when they change or go (drift correction comes from watches), so the
+// resync only catches drift in other kinds; it is long, and jittered, so
+// that a thousand idle releases cost nothing.
+const DefaultResync = 10 * time.Minute
+
+// retryFailed is how soon an installation that failed somewhere (a cluster
+// out of reach, a refused object) is tried again.
+const retryFailed = 30 * time.Second
 
 // Distinguisher makes a release's objects distinct from other releases':
 // a name suffix with references following, and labels on objects,
@@ -77,24 +84,38 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	if err != nil {
 		reason := string(render.ReasonOf(err))
 		conditions.MarkStalled(&it.Status.Conditions, it.Generation, reason, err.Error())
-		return ctrl.Result{RequeueAfter: r.resync()}, r.writeStatus(ctx, patcher, it)
+		return ctrl.Result{RequeueAfter: r.retry()}, r.writeStatus(ctx, patcher, it)
 	}
 	if it.Spec.Idle {
 		if objs, err = idled(objs); err != nil {
 			conditions.MarkStalled(&it.Status.Conditions, it.Generation, string(render.ReasonInvalidManifest), fmt.Sprintf("idling the objects: %v", err))
-			return ctrl.Result{RequeueAfter: r.resync()}, r.writeStatus(ctx, patcher, it)
+			return ctrl.Result{RequeueAfter: r.retry()}, r.writeStatus(ctx, patcher, it)
 		}
 	}
 	results := r.installEverywhere(ctx, it, objs)
-	summarize(it, results)
+	if !summarize(it, results) {
+		return ctrl.Result{RequeueAfter: r.retry()}, r.writeStatus(ctx, patcher, it)
+	}
 	return ctrl.Result{RequeueAfter: r.resync()}, r.writeStatus(ctx, patcher, it)
 }
 
+// resync is when an installed target is looked at again, jittered by up to
+// a tenth so that targets installed together do not come back together.
 func (r *Reconciler) resync() time.Duration {
-	if r.Resync > 0 {
+	d := r.Resync
+	if d <= 0 {
+		d = DefaultResync
+	}
+	return d + rand.N(d/10+1)
+}
+
+// retry is when a target that failed somewhere is tried again: the resync
+// when it is shorter (tests set a short one).
+func (r *Reconciler) retry() time.Duration {
+	if r.Resync > 0 && r.Resync < retryFailed {
 		return r.Resync
 	}
-	return DefaultResync
+	return retryFailed
 }
 
 // objectsOf returns the target's prepared objects, rendering only the

@@ -6,10 +6,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/event"
-	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
-	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	convoyv1alpha1 "github.com/convoy-rollouts/convoy/apis/convoy/v1alpha1"
 	"github.com/convoy-rollouts/convoy/pkg/logging"
@@ -30,20 +27,10 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 		return err
 	}
 	r.Clusters.Watch(Installed...)
-	changes := make(chan event.GenericEvent, 1024)
-	r.Clusters.OnChange(func(_ string, obj client.Object) {
-		if !installedObject(obj) {
-			return
-		}
-		select {
-		case changes <- event.GenericEvent{Object: obj}:
-		default: // never block an informer; the periodic resync catches up
-		}
-	})
 	return ctrl.NewControllerManagedBy(mgr).
 		Named("installation").
 		WithLogConstructor(logging.Constructor(mgr, "installation", "release")).
 		For(&convoyv1alpha1.InstallationTarget{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
-		WatchesRawSource(source.Channel(changes, handler.EnqueueRequestsFromMapFunc(r.targetsOf))).
+		WatchesRawSource(r.Clusters.Changes(drifted, r.targetsOf)).
 		Complete(r)
 }

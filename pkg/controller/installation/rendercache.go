@@ -15,12 +15,22 @@ import (
 )
 
 // renderCache keeps the prepared objects of recent InstallationTarget
-// sources and values: a target's spec pins everything a render depends on, so a
-// resync of an unchanged target renders nothing and fetches nothing.
+// sources and values: a target's spec pins everything a render depends on,
+// so a resync of an unchanged target, or a drift correction, renders
+// nothing and fetches nothing. It is bounded by the objects' size, not
+// their number: a count thrashed once a thousand releases were live.
 type renderCache struct {
 	mu      sync.Mutex
-	entries map[renderKey][]*unstructured.Unstructured
+	entries map[renderKey]renderEntry
 	order   []renderKey // oldest first, for eviction
+	bytes   int
+	// limit is the bound in bytes; renderCacheBytes when zero.
+	limit int
+}
+
+type renderEntry struct {
+	objs  []*unstructured.Unstructured
+	bytes int
 }
 
 type renderKey struct {
@@ -41,38 +51,52 @@ func renderKeyOf(it *convoyv1alpha1.InstallationTarget) (renderKey, error) {
 	return renderKey{uid: it.UID, input: hex.EncodeToString(sum[:])}, nil
 }
 
-// renderCacheSize bounds the cache to about one entry per release in flight.
-const renderCacheSize = 256
+// renderCacheBytes bounds the cache: about five thousand releases of a
+// small chart (a Deployment and a Service, 3 KB of JSON).
+const renderCacheBytes = 16 << 20
 
 func (c *renderCache) get(k renderKey) ([]*unstructured.Unstructured, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	objs, ok := c.entries[k]
+	e, ok := c.entries[k]
 	if !ok {
 		return nil, false
 	}
-	out := make([]*unstructured.Unstructured, len(objs))
-	for i, o := range objs {
+	out := make([]*unstructured.Unstructured, len(e.objs))
+	for i, o := range e.objs {
 		out[i] = o.DeepCopy()
 	}
 	return out, true
 }
 
 func (c *renderCache) put(k renderKey, objs []*unstructured.Unstructured) {
+	stored := renderEntry{objs: make([]*unstructured.Unstructured, len(objs))}
+	for i, o := range objs {
+		stored.objs[i] = o.DeepCopy()
+		// The JSON size stands for the memory held, a few times
+		// smaller than it but in proportion.
+		if b, err := o.MarshalJSON(); err == nil {
+			stored.bytes += len(b)
+		}
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.entries == nil {
-		c.entries = map[renderKey][]*unstructured.Unstructured{}
+		c.entries = map[renderKey]renderEntry{}
 	}
-	if _, ok := c.entries[k]; !ok {
+	if old, ok := c.entries[k]; ok {
+		c.bytes -= old.bytes
+	} else {
 		c.order = append(c.order, k)
 	}
-	stored := make([]*unstructured.Unstructured, len(objs))
-	for i, o := range objs {
-		stored[i] = o.DeepCopy()
-	}
 	c.entries[k] = stored
-	for len(c.order) > renderCacheSize {
+	c.bytes += stored.bytes
+	limit := c.limit
+	if limit == 0 {
+		limit = renderCacheBytes
+	}
+	for c.bytes > limit && len(c.order) > 1 {
+		c.bytes -= c.entries[c.order[0]].bytes
 		delete(c.entries, c.order[0])
 		c.order = c.order[1:]
 	}

@@ -13,8 +13,8 @@ import (
 
 // summarize writes each cluster's result and the target's conditions:
 // Ready when every cluster is installed, otherwise the clusters that are
-// not and why.
-func summarize(it *convoyv1alpha1.InstallationTarget, results map[string]clusterResult) {
+// not and why. It reports whether every cluster is installed.
+func summarize(it *convoyv1alpha1.InstallationTarget, results map[string]clusterResult) (installed bool) {
 	gen := it.Generation
 	previous := conditions.ByCluster(it.Status.Clusters, func(s *convoyv1alpha1.ClusterInstallationStatus) *convoyv1alpha1.ClusterConditions {
 		return &s.ClusterConditions
@@ -41,8 +41,9 @@ func summarize(it *convoyv1alpha1.InstallationTarget, results map[string]cluster
 	slices.Sort(pending)
 	if len(pending) == 0 {
 		conditions.MarkReady(&it.Status.Conditions, gen, ReasonInstalled, fmt.Sprintf("installed in %d clusters", len(it.Spec.Clusters)))
-		return
+		return true
 	}
 	conditions.MarkReconciling(&it.Status.Conditions, gen, "ClustersNotReady",
 		fmt.Sprintf("%d of %d clusters not installed: %s", len(pending), len(it.Spec.Clusters), strings.Join(pending, "; ")))
+	return false
 }

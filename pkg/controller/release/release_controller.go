@@ -14,6 +14,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -32,6 +33,8 @@ type Reconciler struct {
 	APIReader client.Reader
 	Renderer  render.Renderer
 	Recorder  events.EventRecorder
+
+	apps appLocks
 }
 
 // Reconcile schedules the Release and writes its status once.
@@ -42,6 +45,11 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	}
 	if !rel.DeletionTimestamp.IsZero() {
 		return ctrl.Result{}, nil // its targets are owned and go with it
+	}
+	defer r.apps.lock(types.NamespacedName{Namespace: rel.Namespace, Name: rel.Labels[convoyv1alpha1.LabelApplication]})()
+	// Read again under the lock: a sibling's reconcile may have changed it.
+	if err := r.Get(ctx, req.NamespacedName, rel); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	patcher := statuspatch.New(rel)
 	meta.RemoveStatusCondition(&rel.Status.Conditions, convoyv1alpha1.ConditionStalled)

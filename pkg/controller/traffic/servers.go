@@ -8,7 +8,12 @@ import (
 	"time"
 
 	coordinationv1 "k8s.io/api/coordination/v1"
+	toolscache "k8s.io/client-go/tools/cache"
+	"k8s.io/client-go/util/workqueue"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	convoyv1alpha1 "github.com/convoy-rollouts/convoy/apis/convoy/v1alpha1"
 	"github.com/convoy-rollouts/convoy/pkg/dnsrecords"
@@ -73,4 +78,58 @@ func (s server) authoritative(hostname string) bool {
 		}
 	}
 	return false
+}
+
+// serverRecheck is how often the live servers are worked out again with no
+// Lease event: a lease lapses without one.
+const serverRecheck = time.Second
+
+// serverChanges is a source that reconciles every application with
+// records when the set of live DNS servers changes: one comes, one's lease
+// lapses, one changes zones or namespaces. Each server renews its Lease
+// every few seconds; reconciling every application on each renewal kept a
+// manager with a thousand applications busy while nothing changed.
+func (r *Reconciler) serverChanges(informers cache.Informers) source.Source {
+	return source.Func(func(ctx context.Context, queue workqueue.TypedRateLimitingInterface[reconcile.Request]) error {
+		informer, err := informers.GetInformer(ctx, &coordinationv1.Lease{})
+		if err != nil {
+			return err
+		}
+		poke := make(chan struct{}, 1)
+		nudge := func(any) {
+			select {
+			case poke <- struct{}{}:
+			default:
+			}
+		}
+		if _, err := informer.AddEventHandler(toolscache.ResourceEventHandlerFuncs{
+			AddFunc: nudge, UpdateFunc: func(_, o any) { nudge(o) }, DeleteFunc: nudge,
+		}); err != nil {
+			return err
+		}
+		go func() {
+			tick := time.NewTicker(serverRecheck)
+			defer tick.Stop()
+			last := ""
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case <-poke:
+				case <-tick.C:
+				}
+				servers, err := r.liveServers(ctx)
+				if err != nil {
+					continue // the cache is not ready; the next tick tries again
+				}
+				if now := fmt.Sprint(servers); now != last {
+					last = now
+					for _, req := range r.applicationsWithRecords(ctx) {
+						queue.Add(req)
+					}
+				}
+			}
+		}()
+		return nil
+	})
 }

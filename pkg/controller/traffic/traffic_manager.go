@@ -3,14 +3,11 @@ package traffic
 import (
 	"context"
 
-	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
-	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	convoyv1alpha1 "github.com/convoy-rollouts/convoy/apis/convoy/v1alpha1"
 	"github.com/convoy-rollouts/convoy/pkg/dnsrecords"
@@ -25,8 +22,8 @@ const nameIndex = "metadata.name"
 // Applications: every change to one of an application's traffic or
 // capacity targets or record sets, and to a release's Service in any
 // application cluster, reconciles the application's traffic; a DNS
-// server's lease coming, going or changing zones reconciles every
-// application with records.
+// server coming, going (its lease lapsing) or changing zones reconciles
+// every application with records; its renewals reconcile nothing.
 func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	ctx := context.Background()
 	if err := mgr.GetFieldIndexer().IndexField(ctx, &convoyv1alpha1.TrafficTarget{}, nameIndex,
@@ -36,16 +33,10 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	if err := mgr.GetFieldIndexer().IndexField(ctx, &convoyv1alpha1.DNSRecordSet{}, dnsrecords.HostnameIndex, dnsrecords.IndexHostname); err != nil {
 		return err
 	}
-	changes := make(chan event.GenericEvent, 1024)
-	r.Clusters.OnChange(func(_ string, obj client.Object) {
-		if _, ok := obj.(*corev1.Service); !ok || obj.GetLabels()[convoyv1alpha1.LabelRelease] == "" {
-			return
-		}
-		select {
-		case changes <- event.GenericEvent{Object: obj}:
-		default: // never block an informer; the periodic recheck catches up
-		}
-	})
+	releaseService := func(_, obj client.Object) bool {
+		_, ok := obj.(*corev1.Service)
+		return ok && obj.GetLabels()[convoyv1alpha1.LabelRelease] != ""
+	}
 	byApplication := handler.EnqueueRequestsFromMapFunc(applicationOf)
 	return ctrl.NewControllerManagedBy(mgr).
 		Named("traffic").
@@ -53,8 +44,8 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Watches(&convoyv1alpha1.TrafficTarget{}, byApplication).
 		Watches(&convoyv1alpha1.CapacityTarget{}, byApplication).
 		Watches(&convoyv1alpha1.DNSRecordSet{}, byApplication).
-		Watches(&coordinationv1.Lease{}, handler.EnqueueRequestsFromMapFunc(r.applicationsWithRecords)).
-		WatchesRawSource(source.Channel(changes, handler.EnqueueRequestsFromMapFunc(r.applicationOfRelease))).
+		WatchesRawSource(r.serverChanges(mgr.GetCache())).
+		WatchesRawSource(r.Clusters.Changes(releaseService, r.applicationOfRelease)).
 		Complete(r)
 }
 
@@ -81,12 +72,8 @@ func (r *Reconciler) applicationOfRelease(ctx context.Context, obj client.Object
 	return reqs
 }
 
-// applicationsWithRecords maps a DNS server's lease to every application
-// that publishes records.
-func (r *Reconciler) applicationsWithRecords(ctx context.Context, lease client.Object) []reconcile.Request {
-	if _, ok := lease.GetLabels()[convoyv1alpha1.LabelDNSServer]; !ok {
-		return nil
-	}
+// applicationsWithRecords are the applications that publish records.
+func (r *Reconciler) applicationsWithRecords(ctx context.Context) []reconcile.Request {
 	list := &convoyv1alpha1.DNSRecordSetList{}
 	if err := r.List(ctx, list); err != nil {
 		return nil
