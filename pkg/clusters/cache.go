@@ -156,7 +156,8 @@ func (s *Store) start(ctx context.Context, name string, cfg *rest.Config, kinds 
 	cfg = rest.CopyConfig(cfg)
 	cfg.Timeout = 0
 	managed := labels.SelectorFromSet(labels.Set{convoyv1alpha1.LabelManagedBy: convoyv1alpha1.ManagedByConvoy})
-	c, err := cache.New(cfg, cache.Options{Scheme: s.Scheme, DefaultLabelSelector: managed, DefaultTransform: cache.TransformStripManagedFields()})
+	c, err := cache.New(cfg, cache.Options{Scheme: s.Scheme, DefaultLabelSelector: managed, DefaultTransform: cache.TransformStripManagedFields(),
+		ByObject: map[client.Object]cache.ByObject{&corev1.Pod{}: {Transform: slimPod}}})
 	if err != nil {
 		return nil, &Error{name, ReasonClusterUnreachable, err}
 	}
@@ -176,6 +177,20 @@ func (s *Store) start(ctx context.Context, name string, cfg *rest.Config, kinds 
 		return nil, &Error{name, ReasonClusterUnreachable, fmt.Errorf("cache of cluster %s did not sync within %s", name, cacheSyncTimeout)}
 	}
 	return c, nil
+}
+
+// slimPod keeps what convoy reads of a pod: its identity, labels and
+// status (why it is not ready). Pods are most of what the caches hold, a
+// few for every release in every cluster, and their spec is most of a pod.
+func slimPod(obj any) (any, error) {
+	pod, ok := obj.(*corev1.Pod)
+	if !ok {
+		return obj, nil
+	}
+	pod.ManagedFields = nil
+	pod.Annotations = nil
+	pod.Spec = corev1.PodSpec{}
+	return pod, nil
 }
 
 func (cs *caches) notify(cluster string) toolscache.ResourceEventHandler {

@@ -4,11 +4,13 @@ import (
 	"context"
 
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	convoyv1alpha1 "github.com/convoy-rollouts/convoy/apis/convoy/v1alpha1"
+	"github.com/convoy-rollouts/convoy/pkg/clusters"
 	"github.com/convoy-rollouts/convoy/pkg/logging"
 )
 
@@ -31,7 +33,7 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 		WithLogConstructor(logging.Constructor(mgr, "capacity", "release")).
 		For(&convoyv1alpha1.CapacityTarget{}).
 		WatchesRawSource(r.Clusters.Changes(ofRelease, r.targetsOf)).
-		Watches(&convoyv1alpha1.Cluster{}, handler.EnqueueRequestsFromMapFunc(r.targetsIn)).
+		Watches(&convoyv1alpha1.Cluster{}, handler.EnqueueRequestsFromMapFunc(r.targetsIn), builder.WithPredicates(clusters.UsabilityChanged())).
 		Complete(r)
 }
 

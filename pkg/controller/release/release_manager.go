@@ -12,6 +12,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	convoyv1alpha1 "github.com/convoy-rollouts/convoy/apis/convoy/v1alpha1"
+	"github.com/convoy-rollouts/convoy/pkg/clusters"
 	"github.com/convoy-rollouts/convoy/pkg/conditions"
 	"github.com/convoy-rollouts/convoy/pkg/logging"
 	"github.com/convoy-rollouts/convoy/pkg/roles"
@@ -30,7 +31,7 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Owns(&convoyv1alpha1.InstallationTarget{}).
 		Watches(&convoyv1alpha1.CapacityTarget{}, handler.EnqueueRequestsFromMapFunc(r.ownerAndHead)).
 		Watches(&convoyv1alpha1.TrafficTarget{}, handler.EnqueueRequestsFromMapFunc(r.ownerAndHead)).
-		Watches(&convoyv1alpha1.Cluster{}, handler.EnqueueRequestsFromMapFunc(r.unscheduledReleases)).
+		Watches(&convoyv1alpha1.Cluster{}, handler.EnqueueRequestsFromMapFunc(r.unscheduledReleases), builder.WithPredicates(clusters.UsabilityChanged())).
 		Watches(&convoyv1alpha1.Release{}, handler.EnqueueRequestsFromMapFunc(r.siblings),
 			builder.WithPredicates(predicate.Funcs{UpdateFunc: func(event.UpdateEvent) bool { return false }})).
 		Complete(r)
