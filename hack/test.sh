@@ -44,5 +44,5 @@ go test -count=1 -timeout 30m "$@" $(go list ./... | grep -v -e /test/e2e -e /te
 log "running the end-to-end suite alone"
 go test -count=1 -timeout 30m "$@" ./test/e2e || rc=$?
 log "running a short chaos run alone"
-CONVOY_CHAOS_ENDPOINT_FAILURES=${CONVOY_CHAOS_ENDPOINT_FAILURES:-off} go test -count=1 -timeout 30m "$@" ./test/chaos || rc=$?
+go test -count=1 -timeout 30m "$@" ./test/chaos || rc=$?
 exit $rc

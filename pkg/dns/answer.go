@@ -188,6 +188,12 @@ func (s *Server) lookup(m *response, q *dns.Question) {
 		return
 	}
 
+	if n.set != nil && n.set.pending {
+		// Health checks have no verdict yet: as before the records are
+		// loaded, a resolver asks another server and caches nothing.
+		m.rcode = dns.RcodeServerFailure
+		return
+	}
 	m.flags |= flagAA
 	if n.apex {
 		switch q.Qtype {

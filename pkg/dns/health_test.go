@@ -13,14 +13,30 @@ import (
 // downSet is a Health whose verdicts the test sets: the listed addresses
 // fail their checks.
 type downSet struct {
-	mu   sync.Mutex
-	down map[netip.Addr]bool
+	mu      sync.Mutex
+	down    map[netip.Addr]bool
+	unknown map[netip.Addr]bool
 }
 
-func (d *downSet) Healthy(hostname string, addr netip.Addr) bool {
+func (d *downSet) Health(hostname string, addr netip.Addr) HealthState {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	return !d.down[addr]
+	switch {
+	case d.unknown[addr]:
+		return HealthUnknown
+	case d.down[addr]:
+		return Unhealthy
+	}
+	return Healthy
+}
+
+func (d *downSet) setUnknown(addrs ...string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.unknown = map[netip.Addr]bool{}
+	for _, a := range addrs {
+		d.unknown[netip.MustParseAddr(a)] = true
+	}
 }
 
 func (d *downSet) set(addrs ...string) {
@@ -77,21 +93,28 @@ func TestHealthChecks(t *testing.T) {
 	}
 	all := []string{"192.0.2.1", "192.0.2.2", "192.0.2.3"}
 	steps := []struct {
-		name   string
-		down   []string
-		want   []string
-		eu, us float64
+		name          string
+		down, unknown []string
+		want          []string // nil: SERVFAIL
+		eu, us        float64
 	}{
-		{"all healthy", nil, all, 1, 1},
-		{"one address of eu down", []string{"192.0.2.1"}, []string{"192.0.2.2", "192.0.2.3"}, 1, 1},
-		{"eu down", []string{"192.0.2.1", "192.0.2.2"}, []string{"192.0.2.3"}, 0, 1},
-		{"everything down answers everything", all, all, 0, 0},
-		{"back up", nil, all, 1, 1},
+		{"all healthy", nil, nil, all, 1, 1},
+		{"one address of eu down", []string{"192.0.2.1"}, nil, []string{"192.0.2.2", "192.0.2.3"}, 1, 1},
+		{"eu down", []string{"192.0.2.1", "192.0.2.2"}, nil, []string{"192.0.2.3"}, 0, 1},
+		{"everything down answers everything", all, nil, all, 0, 0},
+		{"eu down and us not checked yet waits (SERVFAIL), never answering eu", []string{"192.0.2.1", "192.0.2.2"}, []string{"192.0.2.3"}, nil, 0, 0},
+		{"an unchecked address beside a healthy one is not answered", nil, []string{"192.0.2.1"}, []string{"192.0.2.2", "192.0.2.3"}, 1, 1},
+		{"back up", nil, nil, all, 1, 1},
 	}
 	for _, st := range steps {
 		health.set(st.down...)
+		health.setUnknown(st.unknown...)
 		s.Refresh()
-		if got := answers("web.convoy.test."); !slices.Equal(got, st.want) {
+		if st.want == nil {
+			if rc := serve(t, s, newQuery("web.convoy.test.", dns.TypeA), false).Rcode; rc != dns.RcodeServerFailure {
+				t.Errorf("%s: rcode %s, want SERVFAIL", st.name, dns.RcodeToString[rc])
+			}
+		} else if got := answers("web.convoy.test."); !slices.Equal(got, st.want) {
 			t.Errorf("%s: answers %q, want %q", st.name, got, st.want)
 		}
 		if got := answers("plain.convoy.test."); !slices.Equal(got, all) {

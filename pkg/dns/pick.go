@@ -13,6 +13,8 @@ import (
 type recordSet struct {
 	a, aaaa, cname picker
 	other          *picker // for other types: &cname when the name is only a CNAME, else nil
+	// pending: the health checks have no verdict yet (withHealth).
+	pending bool
 }
 
 func (rs *recordSet) picker(qtype uint16) *picker {

@@ -40,11 +40,22 @@ type RecordSet struct {
 
 // Health tells which addresses pass their health checks.
 type Health interface {
-	// Healthy reports whether addr, an address of an endpoint of hostname
+	// Health says whether addr, an address of an endpoint of hostname
 	// (lower case, without the trailing dot), passes its health checks.
-	// Addresses nobody checks are healthy.
-	Healthy(hostname string, addr netip.Addr) bool
+	// Addresses nobody checks are Healthy.
+	Health(hostname string, addr netip.Addr) HealthState
 }
+
+// HealthState is an address's verdict.
+type HealthState int
+
+const (
+	// HealthUnknown: its first check has not finished (a server that just
+	// started, an address just published).
+	HealthUnknown HealthState = iota
+	Healthy
+	Unhealthy
+)
 
 // Result is what Update did with the record sets it was not able to serve
 // as given; every other set is served.
@@ -152,6 +163,8 @@ type servedSet struct {
 	// endpoints, says which have none (nil when the set is not checked).
 	answering []Endpoint
 	unhealthy []bool
+	// pending: no endpoint is healthy and some are not checked yet.
+	pending bool
 }
 
 // validate canonicalises sets. A set that fails is refused alone: its
@@ -226,6 +239,10 @@ func canonicalSet(rs RecordSet, name string, z *zone) (servedSet, error) {
 // leaves the answers when it has none, unless no endpoint of the hostname
 // has one: then every endpoint answers as if all were healthy, because an
 // empty answer is an outage for sure and the checks may be what is wrong.
+// That rule waits for the verdicts, though: while no endpoint is healthy
+// and some are not checked yet, the name answers SERVFAIL (pending), so
+// that an address known to fail is never answered because the others are
+// merely unknown, as right after a server starts.
 // CNAME endpoints are not checked (there is no address to probe).
 func (s *Server) withHealth(sets []servedSet) []servedSet {
 	out := make([]servedSet, len(sets))
@@ -238,6 +255,7 @@ func (s *Server) withHealth(sets []servedSet) []servedSet {
 		host := trimDot(set.name)
 		healthy := make([]Endpoint, 0, len(set.endpoints))
 		unhealthy := make([]bool, len(set.endpoints))
+		unknown := false
 		for j, ep := range set.endpoints {
 			if ep.Hostname != "" {
 				healthy = append(healthy, ep)
@@ -245,8 +263,11 @@ func (s *Server) withHealth(sets []servedSet) []servedSet {
 			}
 			var up []netip.Addr
 			for _, a := range ep.Addresses {
-				if s.health.Healthy(host, a) {
+				switch s.health.Health(host, a) {
+				case Healthy:
 					up = append(up, a)
+				case HealthUnknown:
+					unknown = true
 				}
 			}
 			if len(up) == 0 {
@@ -257,8 +278,11 @@ func (s *Server) withHealth(sets []servedSet) []servedSet {
 			healthy = append(healthy, ep)
 		}
 		out[i].unhealthy = unhealthy
-		if len(healthy) > 0 {
+		switch {
+		case len(healthy) > 0:
 			out[i].answering = healthy
+		case unknown:
+			out[i].answering, out[i].pending = nil, true
 		}
 	}
 	return out
@@ -307,7 +331,7 @@ func digest(sets []servedSet) [sha256.Size]byte {
 	h := sha256.New()
 	var b []byte
 	for _, set := range sets { // sorted by validate
-		b = fmt.Appendf(b[:0], "%s\x00%d\x00%d\x00%v\x00", set.name, set.ttl, len(set.answering), set.unhealthy)
+		b = fmt.Appendf(b[:0], "%s\x00%d\x00%d\x00%v\x00%t\x00", set.name, set.ttl, len(set.answering), set.unhealthy, set.pending)
 		h.Write(b)
 		eps := make([]string, len(set.answering))
 		for i, ep := range set.answering {
@@ -424,7 +448,7 @@ func (s *Server) buildSet(snap *snapshot, set servedSet) *recordSet {
 			aaaa = append(aaaa, candidate{weight: ep.Weight, choice: v6})
 		}
 	}
-	rs := &recordSet{a: newPicker(a), aaaa: newPicker(aaaa), cname: newPicker(cname)}
+	rs := &recordSet{a: newPicker(a), aaaa: newPicker(aaaa), cname: newPicker(cname), pending: set.pending}
 	if len(cname) > 0 && len(cname) == len(set.answering) {
 		// A name that is only ever a CNAME answers every type with it
 		// (RFC 1034 section 3.6.2); a mixed set has no consistent answer for

@@ -25,6 +25,8 @@ import (
 	"time"
 
 	"github.com/go-logr/logr"
+
+	"github.com/convoy-rollouts/convoy/pkg/dns"
 )
 
 // Check is how one address is probed.
@@ -144,17 +146,22 @@ func (p *Prober) Set(targets []Target) {
 	}
 }
 
-// Healthy reports whether every check of the hostname's address passes;
-// an address nobody checks is healthy. It implements dns.Health.
-func (p *Prober) Healthy(hostname string, addr netip.Addr) bool {
+// Health says whether every check of the hostname's address passes:
+// Unhealthy when one fails, Unknown while one has not run yet, and Healthy
+// otherwise, as an address nobody checks is. It implements dns.Health.
+func (p *Prober) Health(hostname string, addr netip.Addr) dns.HealthState {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	state := dns.Healthy
 	for _, pr := range p.byName[hostAddr{hostname, addr}] {
-		if !pr.healthy.Load() {
-			return false
+		switch {
+		case !pr.checked.Load():
+			state = dns.HealthUnknown
+		case !pr.healthy.Load():
+			return dns.Unhealthy
 		}
 	}
-	return true
+	return state
 }
 
 // Stop stops every probe and waits for them.
@@ -196,8 +203,8 @@ func (p *Prober) run(ctx context.Context, pr *probe) {
 		healthy := pr.healthy.Load()
 		if !pr.checked.Load() {
 			// The first check decides at once.
-			pr.checked.Store(true)
 			pr.healthy.Store(err == nil)
+			pr.checked.Store(true) // after healthy: Health reads checked first
 			if err != nil {
 				p.log.Info("a new endpoint address fails its first health check: it gets no DNS answer", "hostname", t.Hostname, "check", t.String(), "error", err.Error())
 			}

@@ -88,9 +88,9 @@ func TestProber(t *testing.T) {
 
 	// New targets count from their first check, which runs at once.
 	eventually(t, "the first checks to pass", func() bool {
-		return p.Healthy("web.convoy.test", web.addr) && p.Healthy("tcp.convoy.test", tcpAddr.Addr())
+		return healthy(p, "web.convoy.test", web.addr) && healthy(p, "tcp.convoy.test", tcpAddr.Addr())
 	})
-	if !p.Healthy("other.convoy.test", web.addr) {
+	if !healthy(p, "other.convoy.test", web.addr) {
 		t.Error("an address nobody checks must be healthy")
 	}
 	if h, _ := web.hosts.Load().(string); h != "web.convoy.test" {
@@ -98,21 +98,21 @@ func TestProber(t *testing.T) {
 	}
 
 	web.status.Store(http.StatusServiceUnavailable)
-	eventually(t, "the HTTP target to fail", func() bool { return !p.Healthy("web.convoy.test", web.addr) })
+	eventually(t, "the HTTP target to fail", func() bool { return !healthy(p, "web.convoy.test", web.addr) })
 	select {
 	case <-p.Changed():
 	case <-time.After(time.Minute):
 		t.Fatal("Changed did not fire")
 	}
 	web.status.Store(http.StatusFound) // a redirect is healthy, and not followed
-	eventually(t, "the HTTP target to recover", func() bool { return p.Healthy("web.convoy.test", web.addr) })
+	eventually(t, "the HTTP target to recover", func() bool { return healthy(p, "web.convoy.test", web.addr) })
 
 	l.Close()
-	eventually(t, "the TCP target to fail", func() bool { return !p.Healthy("tcp.convoy.test", tcpAddr.Addr()) })
+	eventually(t, "the TCP target to fail", func() bool { return !healthy(p, "tcp.convoy.test", tcpAddr.Addr()) })
 
 	// A target set no more is forgotten: its address is healthy again.
 	p.Set([]Target{httpTarget})
-	if !p.Healthy("tcp.convoy.test", tcpAddr.Addr()) {
+	if !healthy(p, "tcp.convoy.test", tcpAddr.Addr()) {
 		t.Error("a removed target still counts")
 	}
 }
@@ -131,7 +131,7 @@ func TestNewDeadAddressIsNeverHealthy(t *testing.T) {
 	target := Target{Hostname: "dead.convoy.test", Addr: dead.Addr(), Check: fast(false, dead.Port())}
 	p.Set([]Target{target})
 	for deadline := time.Now().Add(2 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		if p.Healthy("dead.convoy.test", dead.Addr()) {
+		if healthy(p, "dead.convoy.test", dead.Addr()) {
 			t.Fatal("a new address that refuses connections counted as healthy")
 		}
 	}
@@ -153,7 +153,7 @@ func TestProberThreshold(t *testing.T) {
 	c.Threshold = 3
 	p.Set([]Target{{Hostname: "web.convoy.test", Addr: web.addr, Check: c}})
 	eventually(t, "20 checks", func() bool { return checks.Load() >= 20 })
-	if !p.Healthy("web.convoy.test", web.addr) {
+	if !healthy(p, "web.convoy.test", web.addr) {
 		t.Error("alternate failures made the target unhealthy with a threshold of 3")
 	}
 }
@@ -233,9 +233,45 @@ func TestFailoverTime(t *testing.T) {
 	if last.IsZero() {
 		last = failed
 	}
-	if p.Healthy("web.convoy.test", eu.addr) {
+	if healthy(p, "web.convoy.test", eu.addr) {
 		t.Fatal("the failed endpoint is still healthy after 20 s")
 	}
 	t.Logf("interval 1s, threshold 2: last answer naming the failed endpoint %s after it failed (bound: interval × threshold + interval = 3s, plus TTL for resolvers)",
 		last.Sub(failed).Round(time.Millisecond))
+}
+
+// healthy reports whether p has a passing verdict on the address.
+func healthy(p *Prober, hostname string, addr netip.Addr) bool {
+	return p.Health(hostname, addr) == dns.Healthy
+}
+
+// An address whose first check has not finished is Unknown, neither
+// healthy nor failing: the DNS server then waits rather than answer an
+// address known to fail in its place.
+func TestUnknownUntilTheFirstCheckFinishes(t *testing.T) {
+	release := make(chan struct{})
+	slow := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	slow.Listener.Close()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	slow.Listener = l
+	slow.Start()
+	defer slow.Close()
+	defer close(release)
+	ap := netip.MustParseAddrPort(l.Addr().String())
+	p := New(testr.New(t))
+	defer p.Stop()
+	p.Set([]Target{{Hostname: "slow.convoy.test", Addr: ap.Addr(), Check: Check{HTTP: true, Port: ap.Port(), Interval: time.Second, Timeout: 5 * time.Second, Threshold: 2}}})
+	if got := p.Health("slow.convoy.test", ap.Addr()); got != dns.HealthUnknown {
+		t.Fatalf("health before the first check answered: %v, want unknown", got)
+	}
+	release <- struct{}{}
+	eventually(t, "the first check to pass", func() bool { return healthy(p, "slow.convoy.test", ap.Addr()) })
 }

