@@ -12,6 +12,7 @@ import (
 
 	convoyv1alpha1 "github.com/convoy-rollouts/convoy/apis/convoy/v1alpha1"
 	"github.com/convoy-rollouts/convoy/pkg/logging"
+	"github.com/convoy-rollouts/convoy/pkg/shard"
 )
 
 // nameIndex indexes CapacityTargets by name: a target is named after its
@@ -43,7 +44,7 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 		For(&convoyv1alpha1.CapacityTarget{}).
 		WatchesRawSource(source.Channel(changes, handler.EnqueueRequestsFromMapFunc(r.targetsOf))).
 		Watches(&convoyv1alpha1.Cluster{}, handler.EnqueueRequestsFromMapFunc(r.targetsIn)).
-		Complete(r)
+		Complete(shard.Reconciler(mgr, &convoyv1alpha1.CapacityTarget{}, r))
 }
 
 // targetsIn maps a Cluster, whose reachability changed, to the

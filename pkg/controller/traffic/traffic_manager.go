@@ -15,6 +15,7 @@ import (
 	convoyv1alpha1 "github.com/convoy-rollouts/convoy/apis/convoy/v1alpha1"
 	"github.com/convoy-rollouts/convoy/pkg/dnsrecords"
 	"github.com/convoy-rollouts/convoy/pkg/logging"
+	"github.com/convoy-rollouts/convoy/pkg/shard"
 )
 
 // nameIndex indexes TrafficTargets by name: a Service in an application
@@ -55,7 +56,7 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Watches(&convoyv1alpha1.DNSRecordSet{}, byApplication).
 		Watches(&coordinationv1.Lease{}, handler.EnqueueRequestsFromMapFunc(r.applicationsWithRecords)).
 		WatchesRawSource(source.Channel(changes, handler.EnqueueRequestsFromMapFunc(r.applicationOfRelease))).
-		Complete(r)
+		Complete(shard.Reconciler(mgr, &convoyv1alpha1.Application{}, r))
 }
 
 // applicationOf maps a convoy object to its Application.
