@@ -1,8 +1,10 @@
 // Package leaderelection runs two convoy managers with leader election
 // against one management cluster: one reconciles while the other stands
 // by, and when the leader dies in the middle of a step the standby takes
-// over and finishes it, with no step lost or repeated. Its managers see
-// testenv.IsolatedNamespace only, which the integration suite's manager
+// over and finishes it, with no step lost or repeated. It also runs two
+// shards of such pairs (sharding_test.go): each application is reconciled
+// by its own shard only, and a shard's standby takes over that shard's
+// applications alone. Its managers see testenv.IsolatedNamespace only, which the integration suite's manager
 // does not see, so both packages can run at once.
 package leaderelection
 
