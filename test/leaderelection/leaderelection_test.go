@@ -4,8 +4,9 @@
 // over and finishes it, with no step lost or repeated. It also runs two
 // shards of such pairs (sharding_test.go): each application is reconciled
 // by its own shard only, and a shard's standby takes over that shard's
-// applications alone. Its managers see testenv.IsolatedNamespace only, which the integration suite's manager
-// does not see, so both packages can run at once.
+// applications alone. Its managers see testenv.IsolatedNamespace only,
+// which the integration suite's manager does not see, so both packages can
+// run at once.
 package leaderelection
 
 import (
