@@ -122,6 +122,9 @@ func run() error {
 	}); err != nil {
 		return err
 	}
+	if part.Sharded() {
+		ctrl.Log.Info("reconciling one shard of the applications", "shard", part.Index, "shards", part.Count, "leaderElectionLease", opts.LeaderElectionID)
+	}
 	if *dnsListen != "" {
 		dnsOpts := dnsfeed.Options{Listen: *dnsListen, Zones: dnsZones, Nameservers: dnsNameservers, Namespace: *dnsNamespace}
 		if *watchNamespace != "" {

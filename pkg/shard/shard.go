@@ -49,6 +49,9 @@
 // wrapped with WithManager; a request for another shard's object is
 // dropped before the reconciler sees it (read from the cache when the
 // request names a release-level object, whose label says its application).
+// Events are not filtered at their source: shard 0's RolloutBlock status
+// watches every Application, and a mapping may fan one event out to other
+// applications, so only the request says whose work it is.
 // Each shard's caches still hold every object: sharding divides the
 // reconciling, not the memory of the informers.
 package shard
