@@ -467,6 +467,8 @@ func TestValuesSchema(t *testing.T) {
 		{"unknown Service type", with(zones(), "dns.service.type", "Loadbalancer"), "/dns/service/type"},
 		{"unknown log format", with(zones(), "manager.logFormat", "text"), "/manager/logFormat"},
 		{"no unreachability threshold", with(zones(), "manager.clusterUnreachableThreshold", 0), "/manager/clusterUnreachableThreshold"},
+		{"no shard", with(zones(), "manager.shards", 0), "/manager/shards"},
+		{"shards at the top", with(zones(), "shards", 2), "shards"},
 		{"no zones", map[string]any{}, "/dns/zones"},
 		{"embedded DNS without zones", with(with(map[string]any{}, "dns.enabled", false), "manager.dns.enabled", true), "/dns/zones"},
 	} {
