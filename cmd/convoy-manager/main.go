@@ -30,6 +30,7 @@ import (
 	"github.com/convoy-rollouts/convoy/pkg/render"
 	"github.com/convoy-rollouts/convoy/pkg/render/kustomize"
 	"github.com/convoy-rollouts/convoy/pkg/rolloutblock"
+	"github.com/convoy-rollouts/convoy/pkg/shard"
 )
 
 func main() {
@@ -50,7 +51,9 @@ func run() error {
 		dnsNamespace             = flag.String("dns-lease-namespace", rolloutblock.DefaultGlobalNamespace, "namespace of the DNS server's Lease, by which the traffic controller knows it is alive")
 		leaderElect              = flag.Bool("leader-elect", false, "run with leader election: of several replicas one reconciles, the others stand by (the DNS server runs in every replica)")
 		leaderNamespace          = flag.String("leader-election-namespace", rolloutblock.DefaultGlobalNamespace, "namespace of the leader election Lease")
-		leaderID                 = flag.String("leader-election-id", "convoy-manager.convoy.dev", "name of the leader election Lease")
+		leaderID                 = flag.String("leader-election-id", "convoy-manager.convoy.dev", "name of the leader election Lease; with --shards above 1, each shard's is <id>-shard-<shard>")
+		shards                   = flag.Int("shards", 1, "how many shards divide the Applications: each reconciles those that FNV-1a 64 of namespace/name modulo --shards assigns to it, with everything they own; run every shard, each with its own leader election")
+		shardIndex               = flag.Int("shard", 0, "which of the --shards this manager is, from 0; shard 0 also probes clusters and writes RolloutBlock status")
 		watchNamespace           = flag.String("namespace", "", "reconcile Applications in this namespace only (default: every namespace)")
 		logFormat                = flag.String("log-format", "json", "log format: json or console")
 		logLevel                 = flag.String("log-level", "info", "log level: debug, info or error")
@@ -77,6 +80,10 @@ func run() error {
 	if *workers < 1 {
 		return fmt.Errorf("--workers: must be at least 1, got %d", *workers)
 	}
+	part := shard.Shard{Index: *shardIndex, Count: *shards}
+	if err := part.Validate(); err != nil {
+		return err
+	}
 	if err := setLogger(&logOpts, *logFormat, *logLevel); err != nil {
 		return err
 	}
@@ -91,7 +98,7 @@ func run() error {
 	opts.Controller.MaxConcurrentReconciles = *workers
 	opts.LeaderElection = *leaderElect
 	opts.LeaderElectionNamespace = *leaderNamespace
-	opts.LeaderElectionID = *leaderID
+	opts.LeaderElectionID = part.LeaseName(*leaderID)
 	// A replica that stops cleanly hands over at once instead of after the
 	// lease duration; a crashed one is replaced when its lease lapses.
 	opts.LeaderElectionReleaseOnCancel = true
@@ -118,10 +125,13 @@ func run() error {
 	if err := manager.Setup(mgr, manager.Options{
 		Renderer: renderer, Distinguish: kustomize.Distinguish, GlobalBlockNamespace: *blockNamespace, Disabled: off,
 		ClusterProbeInterval: *probeInterval, ClusterUnreachableThreshold: int32(*unreachableThreshold),
-		AllowLocalSources: *allowLocalSources, DNSLeaseNamespace: *dnsNamespace, DefaultAllowedHostnames: allowedHostnames,
+		AllowLocalSources: *allowLocalSources, DNSLeaseNamespace: *dnsNamespace, DefaultAllowedHostnames: allowedHostnames, Shard: part,
 		Tenancy: &clusters.Tenancy{DefaultServiceAccount: *defaultServiceAccount, RequireServiceAccount: *requireServiceAccount},
 	}); err != nil {
 		return err
+	}
+	if part.Sharded() {
+		ctrl.Log.Info("reconciling one shard of the applications", "shard", part.Index, "shards", part.Count, "leaderElectionLease", opts.LeaderElectionID)
 	}
 	if *dnsListen != "" {
 		dnsOpts := dnsfeed.Options{Listen: *dnsListen, Zones: dnsZones, Nameservers: dnsNameservers, Namespace: *dnsNamespace}

@@ -36,6 +36,7 @@ import (
 	"github.com/convoy-rollouts/convoy/pkg/render/kustomize"
 	"github.com/convoy-rollouts/convoy/pkg/rolloutblock"
 	"github.com/convoy-rollouts/convoy/pkg/rolloutmetrics"
+	"github.com/convoy-rollouts/convoy/pkg/shard"
 )
 
 // Scheme knows Kubernetes' built-in kinds and convoy's.
@@ -80,10 +81,27 @@ type Options struct {
 	// Disabled names controllers not to run ("application", "release",
 	// "installation", "capacity", "traffic", "cluster").
 	Disabled map[string]bool
+	// Shard is this manager's part of the applications (pkg/shard): it
+	// reconciles only the Applications the hash assigns to it and what
+	// they own, and, as shard 0, the work of no application (probing
+	// clusters, RolloutBlock status). The zero value is one shard doing
+	// everything.
+	Shard shard.Shard
 }
 
 // Setup adds every enabled controller to mgr.
 func Setup(mgr ctrl.Manager, opts Options) error {
+	if opts.Shard.Count == 0 {
+		opts.Shard.Count = 1
+	}
+	if err := opts.Shard.Validate(); err != nil {
+		return err
+	}
+	// Every controller's reconciler is wrapped with shard.Reconciler, which
+	// learns the shard from the manager.
+	mgr = shard.WithManager(mgr, opts.Shard)
+	// Work that belongs to no application is shard 0's alone.
+	global := opts.Shard.Global()
 	store := &clusters.Store{Management: mgr.GetAPIReader(), Clusters: mgr.GetClient(), Scheme: mgr.GetScheme()}
 	if !opts.AllowLocalSources {
 		opts.Renderer = render.RefuseLocalSources(opts.Renderer)
@@ -106,7 +124,7 @@ func Setup(mgr ctrl.Manager, opts Options) error {
 				Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Resolver: opts.Renderer,
 				Recorder: mgr.GetEventRecorder("convoy-application"), GlobalBlockNamespace: opts.GlobalBlockNamespace,
 			}).SetupWithManager(mgr)
-			if err != nil {
+			if err != nil || !global {
 				return err
 			}
 			return (&application.BlockReconciler{Client: mgr.GetClient(), GlobalBlockNamespace: opts.GlobalBlockNamespace}).SetupWithManager(mgr)
@@ -121,6 +139,9 @@ func Setup(mgr ctrl.Manager, opts Options) error {
 			return (&capacity.Reconciler{Client: mgr.GetClient(), Clusters: store, Tenancy: tenancy}).SetupWithManager(mgr)
 		},
 		"cluster": func() error {
+			if !global {
+				return nil
+			}
 			return (&cluster.Reconciler{Client: mgr.GetClient(), Clusters: store, Recorder: mgr.GetEventRecorder("convoy-cluster"), Interval: opts.ClusterProbeInterval,
 				UnreachableThreshold: opts.ClusterUnreachableThreshold}).SetupWithManager(mgr)
 		},

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"maps"
 	"strings"
 	"testing"
 	"time"
@@ -25,6 +26,20 @@ import (
 // image is pulled. The CRDs are left out: the environment has convoy's
 // already, shared by every test package, and this test must not touch them.
 func TestInstall(t *testing.T) {
+	install(t, nil, "convoy-manager", "convoy-dns")
+}
+
+// TestInstallShards installs the chart with two manager shards: each
+// shard's Deployment runs its pair.
+func TestInstallShards(t *testing.T) {
+	install(t, map[string]any{"shards": 2}, "convoy-manager-shard-0", "convoy-manager-shard-1", "convoy-dns")
+}
+
+// install installs the chart with manager values over the test image's
+// and waits for the Deployments named release-<deployment> to run 2
+// replicas each.
+func install(t *testing.T, managerValues map[string]any, deployments ...string) {
+	t.Helper()
 	env := testenv.Get(t)
 	c := env.ManagementClient(t)
 	ns := env.Namespace(t)
@@ -40,9 +55,11 @@ func TestInstall(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	manager := map[string]any{"image": map[string]any{"repository": "example.invalid/convoy-manager", "tag": "test"}}
+	maps.Copy(manager, managerValues)
 	objs, err := newRenderer(t, version.GitVersion).render(t, release, ns, map[string]any{
 		"crds":    map[string]any{"enabled": false},
-		"manager": map[string]any{"image": map[string]any{"repository": "example.invalid/convoy-manager", "tag": "test"}},
+		"manager": manager,
 		"dns": map[string]any{
 			"zones": []any{"chart-test.example"},
 			"image": map[string]any{"repository": "example.invalid/convoy", "tag": "test"},
@@ -83,8 +100,8 @@ func TestInstall(t *testing.T) {
 		}
 	}
 
-	for _, name := range []string{release + "-convoy-manager", release + "-convoy-dns"} {
-		waitAvailable(ctx, t, c, ns, name, 2)
+	for _, name := range deployments {
+		waitAvailable(ctx, t, c, ns, release+"-"+name, 2)
 	}
 
 	checkAccess(ctx, t, c, ns, release)

@@ -2,6 +2,7 @@ package chart
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -80,6 +81,18 @@ func TestRender(t *testing.T) {
 			checkMetricsServices(t, objs)
 			checkPodSecurity(t, objs)
 			checkPDB(t, objs, "convoy-manager")
+			// One shard is no sharding: today's Deployment, Lease and flags.
+			forbidArgPrefix(t, find(t, objs, "Deployment/convoy-manager"), "--shard")
+		},
+	}, {
+		name:   "manager shards",
+		values: with(zones(), "manager.shards", 3),
+		want: concat(minus(concat(crdKeys, managerObjects, dnsObjects), "Deployment/convoy-manager", "PodDisruptionBudget/convoy-manager"),
+			shardObjects(3)),
+		check: func(t *testing.T, objs []*unstructured.Unstructured) {
+			checkShards(t, objs, 3)
+			checkPodSecurity(t, objs)
+			checkDNSService(t, objs, "Deployment/convoy-dns", "Deployment/convoy-manager-shard-0")
 		},
 	}, {
 		name:   "CRDs off",
@@ -322,6 +335,46 @@ func checkPodSecurity(t *testing.T, objs []*unstructured.Unstructured) {
 	}
 }
 
+// shardObjects are the Deployment and PodDisruptionBudget of each of n
+// manager shards.
+func shardObjects(n int) []string {
+	var out []string
+	for i := range n {
+		out = append(out, fmt.Sprintf("Deployment/convoy-manager-shard-%d", i), fmt.Sprintf("PodDisruptionBudget/convoy-manager-shard-%d", i))
+	}
+	return out
+}
+
+// checkShards: each of n shards is a Deployment of manager.replicas
+// manager pods run with --shards n --shard i, selecting its own pods only,
+// with a PodDisruptionBudget of its own; the metrics Service scrapes them
+// all.
+func checkShards(t *testing.T, objs []*unstructured.Unstructured, n int) {
+	metrics := find(t, objs, "Service/convoy-manager-metrics")
+	for i := range n {
+		name := fmt.Sprintf("convoy-manager-shard-%d", i)
+		deploy := find(t, objs, "Deployment/"+name)
+		if got := nested[int64](t, deploy.Object, "spec", "replicas"); got != 2 {
+			t.Errorf("%s: %d replicas, want 2 (a leader-elected pair)", key(deploy), got)
+		}
+		requireArgs(t, deploy, "--leader-elect", "--leader-election-namespace=convoy-system",
+			fmt.Sprintf("--shards=%d", n), fmt.Sprintf("--shard=%d", i))
+		forbidArgPrefix(t, deploy, "--leader-election-id")
+		checkPDB(t, objs, name)
+		if !selects(labels(t, metrics.Object, "spec", "selector"), podLabels(t, deploy)) {
+			t.Errorf("%s does not scrape the pods of %s", key(metrics), key(deploy))
+		}
+		for j := range n {
+			other := find(t, objs, fmt.Sprintf("Deployment/convoy-manager-shard-%d", j))
+			for _, selector := range []*unstructured.Unstructured{deploy, find(t, objs, "PodDisruptionBudget/"+name)} {
+				if i != j && selects(labels(t, selector.Object, "spec", "selector", "matchLabels"), podLabels(t, other)) {
+					t.Errorf("%s selects the pods of %s", key(selector), key(other))
+				}
+			}
+		}
+	}
+}
+
 func checkPDB(t *testing.T, objs []*unstructured.Unstructured, name string) {
 	pdb := find(t, objs, "PodDisruptionBudget/"+name)
 	if got := nested[int64](t, pdb.Object, "spec", "minAvailable"); got != 1 {
@@ -414,6 +467,8 @@ func TestValuesSchema(t *testing.T) {
 		{"unknown Service type", with(zones(), "dns.service.type", "Loadbalancer"), "/dns/service/type"},
 		{"unknown log format", with(zones(), "manager.logFormat", "text"), "/manager/logFormat"},
 		{"no unreachability threshold", with(zones(), "manager.clusterUnreachableThreshold", 0), "/manager/clusterUnreachableThreshold"},
+		{"no shard", with(zones(), "manager.shards", 0), "/manager/shards"},
+		{"shards at the top", with(zones(), "shards", 2), "shards"},
 		{"no zones", map[string]any{}, "/dns/zones"},
 		{"embedded DNS without zones", with(with(map[string]any{}, "dns.enabled", false), "manager.dns.enabled", true), "/dns/zones"},
 	} {

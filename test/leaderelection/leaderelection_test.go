@@ -1,9 +1,12 @@
 // Package leaderelection runs two convoy managers with leader election
 // against one management cluster: one reconciles while the other stands
 // by, and when the leader dies in the middle of a step the standby takes
-// over and finishes it, with no step lost or repeated. Its managers see
-// testenv.IsolatedNamespace only, which the integration suite's manager
-// does not see, so both packages can run at once.
+// over and finishes it, with no step lost or repeated. It also runs two
+// shards of such pairs (sharding_test.go): each application is reconciled
+// by its own shard only, and a shard's standby takes over that shard's
+// applications alone. Its managers see testenv.IsolatedNamespace only,
+// which the integration suite's manager does not see, so both packages can
+// run at once.
 package leaderelection
 
 import (
@@ -18,6 +21,7 @@ import (
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -25,6 +29,7 @@ import (
 	convoyv1alpha1 "github.com/convoy-rollouts/convoy/apis/convoy/v1alpha1"
 	"github.com/convoy-rollouts/convoy/pkg/manager"
 	"github.com/convoy-rollouts/convoy/pkg/render/kustomize"
+	"github.com/convoy-rollouts/convoy/pkg/shard"
 	"github.com/convoy-rollouts/convoy/test/chartrepo"
 	"github.com/convoy-rollouts/convoy/test/testenv"
 )
@@ -46,17 +51,27 @@ type replica struct {
 
 func startReplica(t *testing.T, env *testenv.Env, name string) *replica {
 	t.Helper()
+	return startShardReplica(t, env, name, "convoy-leader-election-test", shard.Shard{})
+}
+
+// startShardReplica starts a replica of s, electing its leader on
+// s.LeaseName(leaseID) as convoy-manager does. It writes as user agent
+// name, which the API server records as the field manager of its writes.
+func startShardReplica(t *testing.T, env *testenv.Env, name, leaseID string, s shard.Shard) *replica {
+	t.Helper()
 	opts := testenv.ManagerOptions()
 	opts.Cache.DefaultFieldSelector = nil
 	opts.Cache.DefaultNamespaces = map[string]cache.Config{ns: {}, "convoy-system": {}}
 	opts.LeaderElection = true
-	opts.LeaderElectionID = "convoy-leader-election-test"
+	opts.LeaderElectionID = s.LeaseName(leaseID)
 	opts.LeaderElectionNamespace = ns
 	lease, renew, retry := leaseDuration, 3*time.Second, 500*time.Millisecond
 	opts.LeaseDuration, opts.RenewDeadline, opts.RetryPeriod = &lease, &renew, &retry
 	// A crash: the lease is not handed over, the standby waits it out.
 	opts.LeaderElectionReleaseOnCancel = false
-	mgr, err := ctrl.NewManager(env.ManagementConfig(t), opts)
+	cfg := rest.CopyConfig(env.ManagementConfig(t))
+	cfg.UserAgent = name
+	mgr, err := ctrl.NewManager(cfg, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,7 +80,7 @@ func startReplica(t *testing.T, env *testenv.Env, name string) *replica {
 		t.Fatal(err)
 	}
 	if err := manager.Setup(mgr, manager.Options{Renderer: renderer, Distinguish: kustomize.Distinguish, GlobalBlockNamespace: "convoy-system",
-		AllowLocalSources: true, Disabled: map[string]bool{"cluster": true}}); err != nil {
+		AllowLocalSources: true, Disabled: map[string]bool{"cluster": true}, Shard: s}); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())

@@ -13,6 +13,49 @@ defined in _manager.tpl and _dns.tpl, each given the root context:
   convoy.<component>.podLabels  more pod labels (may be empty)
 */}}
 
+{{/*
+The Deployments this release runs, as a JSON list of dicts: the component
+and, for a sharded manager (manager.shards > 1), the shard and the shard
+count. One shard renders the manager Deployment unchanged, without shard
+names, labels or flags.
+*/}}
+{{- define "convoy.workloads" -}}
+{{- $workloads := list }}
+{{- range (include "convoy.components" . | fromJsonArray) }}
+{{- $shards := int (ternary $.Values.manager.shards 1 (eq . "manager")) }}
+{{- if gt $shards 1 }}
+{{- range $i := until $shards }}
+{{- $workloads = append $workloads (dict "component" "manager" "shard" $i "shards" $shards) }}
+{{- end }}
+{{- else }}
+{{- $workloads = append $workloads (dict "component" .) }}
+{{- end }}
+{{- end }}
+{{- toJson $workloads }}
+{{- end }}
+
+{{/*
+A workload's name and selector labels (dict root, component, and shard and
+shards when sharded): a shard's Deployment is <component name>-shard-<i>
+and its pods carry convoy.dev/shard, so each shard's Deployment and
+PodDisruptionBudget select its own pods only.
+*/}}
+{{- define "convoy.workloadName" -}}
+{{- include "convoy.componentName" . }}{{ if hasKey . "shard" }}-shard-{{ int .shard }}{{ end }}
+{{- end }}
+
+{{- define "convoy.workloadSelectorLabels" -}}
+{{ include "convoy.componentSelectorLabels" . }}
+{{- with include "convoy.shardLabel" . }}
+{{ . }}
+{{- end }}
+{{- end }}
+
+{{/* A shard's label; empty when not sharded. */}}
+{{- define "convoy.shardLabel" -}}
+{{- if hasKey . "shard" }}convoy.dev/shard: {{ int .shard | quote }}{{ end }}
+{{- end }}
+
 {{/* The components this release runs, as a JSON list. */}}
 {{- define "convoy.components" -}}
 {{- $components := list "manager" }}
@@ -28,19 +71,25 @@ defined in _manager.tpl and _dns.tpl, each given the root context:
 apiVersion: apps/v1
 kind: Deployment
 metadata:
-  name: {{ include "convoy.componentName" . }}
+  name: {{ include "convoy.workloadName" . }}
   namespace: {{ $root.Release.Namespace }}
   labels:
     {{- include "convoy.componentLabels" . | nindent 4 }}
+    {{- with include "convoy.shardLabel" . }}
+    {{- . | nindent 4 }}
+    {{- end }}
 spec:
   replicas: {{ $values.replicas }}
   selector:
     matchLabels:
-      {{- include "convoy.componentSelectorLabels" . | nindent 6 }}
+      {{- include "convoy.workloadSelectorLabels" . | nindent 6 }}
   template:
     metadata:
       labels:
         {{- include "convoy.componentLabels" . | nindent 8 }}
+        {{- with include "convoy.shardLabel" . }}
+        {{- . | nindent 8 }}
+        {{- end }}
         {{- with include (printf "convoy.%s.podLabels" .component) $root }}
         {{- . | nindent 8 }}
         {{- end }}
@@ -97,6 +146,10 @@ spec:
           imagePullPolicy: {{ $values.image.pullPolicy }}
           args:
             {{- include (printf "convoy.%s.args" .component) $root | nindent 12 }}
+            {{- if hasKey . "shard" }}
+            - --shards={{ int .shards }}
+            - --shard={{ int .shard }}
+            {{- end }}
             {{- range $values.extraArgs }}
             - {{ . | quote }}
             {{- end }}
@@ -205,15 +258,18 @@ spec:
 apiVersion: policy/v1
 kind: PodDisruptionBudget
 metadata:
-  name: {{ include "convoy.componentName" . }}
+  name: {{ include "convoy.workloadName" . }}
   namespace: {{ .root.Release.Namespace }}
   labels:
     {{- include "convoy.componentLabels" . | nindent 4 }}
+    {{- with include "convoy.shardLabel" . }}
+    {{- . | nindent 4 }}
+    {{- end }}
 spec:
   minAvailable: {{ $values.podDisruptionBudget.minAvailable }}
   selector:
     matchLabels:
-      {{- include "convoy.componentSelectorLabels" . | nindent 6 }}
+      {{- include "convoy.workloadSelectorLabels" . | nindent 6 }}
 {{- end }}
 {{- end }}
 

@@ -12,6 +12,7 @@ import (
 
 	convoyv1alpha1 "github.com/convoy-rollouts/convoy/apis/convoy/v1alpha1"
 	"github.com/convoy-rollouts/convoy/pkg/logging"
+	"github.com/convoy-rollouts/convoy/pkg/shard"
 )
 
 // SetupWithManager registers the reconciler: it runs on spec and annotation
@@ -25,7 +26,7 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 			predicate.Or(predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{}))).
 		Owns(&convoyv1alpha1.Release{}).
 		Watches(&convoyv1alpha1.RolloutBlock{}, handler.EnqueueRequestsFromMapFunc(r.applicationsUnder)).
-		Complete(r)
+		Complete(shard.Reconciler(mgr, &convoyv1alpha1.Application{}, r))
 }
 
 // applicationsUnder maps a RolloutBlock to the Applications it may stop.

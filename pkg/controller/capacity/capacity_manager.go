@@ -12,6 +12,7 @@ import (
 	convoyv1alpha1 "github.com/convoy-rollouts/convoy/apis/convoy/v1alpha1"
 	"github.com/convoy-rollouts/convoy/pkg/clusters"
 	"github.com/convoy-rollouts/convoy/pkg/logging"
+	"github.com/convoy-rollouts/convoy/pkg/shard"
 )
 
 // nameIndex indexes CapacityTargets by name: a target is named after its
@@ -34,7 +35,7 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 		For(&convoyv1alpha1.CapacityTarget{}).
 		WatchesRawSource(r.Clusters.Changes(ofRelease, r.targetsOf)).
 		Watches(&convoyv1alpha1.Cluster{}, handler.EnqueueRequestsFromMapFunc(r.targetsIn), builder.WithPredicates(clusters.UsabilityChanged())).
-		Complete(r)
+		Complete(shard.Reconciler(mgr, &convoyv1alpha1.CapacityTarget{}, r))
 }
 
 // targetsIn maps a Cluster, whose reachability changed, to the

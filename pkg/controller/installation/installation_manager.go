@@ -10,6 +10,7 @@ import (
 
 	convoyv1alpha1 "github.com/convoy-rollouts/convoy/apis/convoy/v1alpha1"
 	"github.com/convoy-rollouts/convoy/pkg/logging"
+	"github.com/convoy-rollouts/convoy/pkg/shard"
 )
 
 // nameIndex indexes InstallationTargets by name: a target is named after
@@ -32,5 +33,5 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 		WithLogConstructor(logging.Constructor(mgr, "installation", "release")).
 		For(&convoyv1alpha1.InstallationTarget{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
 		WatchesRawSource(r.Clusters.Changes(drifted, r.targetsOf)).
-		Complete(r)
+		Complete(shard.Reconciler(mgr, &convoyv1alpha1.InstallationTarget{}, r))
 }

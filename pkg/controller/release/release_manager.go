@@ -16,6 +16,7 @@ import (
 	"github.com/convoy-rollouts/convoy/pkg/conditions"
 	"github.com/convoy-rollouts/convoy/pkg/logging"
 	"github.com/convoy-rollouts/convoy/pkg/roles"
+	"github.com/convoy-rollouts/convoy/pkg/shard"
 )
 
 // SetupWithManager registers the reconciler: it runs on Releases, on their
@@ -34,7 +35,7 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Watches(&convoyv1alpha1.Cluster{}, handler.EnqueueRequestsFromMapFunc(r.unscheduledReleases), builder.WithPredicates(clusters.UsabilityChanged())).
 		Watches(&convoyv1alpha1.Release{}, handler.EnqueueRequestsFromMapFunc(r.siblings),
 			builder.WithPredicates(predicate.Funcs{UpdateFunc: func(event.UpdateEvent) bool { return false }})).
-		Complete(r)
+		Complete(shard.Reconciler(mgr, &convoyv1alpha1.Release{}, r))
 }
 
 // ownerAndHead maps a capacity or traffic target to its Release and to the

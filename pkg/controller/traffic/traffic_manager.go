@@ -12,6 +12,7 @@ import (
 	convoyv1alpha1 "github.com/convoy-rollouts/convoy/apis/convoy/v1alpha1"
 	"github.com/convoy-rollouts/convoy/pkg/dnsrecords"
 	"github.com/convoy-rollouts/convoy/pkg/logging"
+	"github.com/convoy-rollouts/convoy/pkg/shard"
 )
 
 // nameIndex indexes TrafficTargets by name: a Service in an application
@@ -46,7 +47,7 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Watches(&convoyv1alpha1.DNSRecordSet{}, byApplication).
 		WatchesRawSource(r.serverChanges(mgr.GetCache())).
 		WatchesRawSource(r.Clusters.Changes(releaseService, r.applicationOfRelease)).
-		Complete(r)
+		Complete(shard.Reconciler(mgr, &convoyv1alpha1.Application{}, r))
 }
 
 // applicationOf maps a convoy object to its Application.
