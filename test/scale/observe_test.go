@@ -292,6 +292,19 @@ func (m metrics) counter(name string) (float64, bool) {
 	return sum, true
 }
 
+// counterBy sums a counter's series by one label's value.
+func (m metrics) counterBy(name, label string) map[string]float64 {
+	out := map[string]float64{}
+	for _, s := range m[name].GetMetric() {
+		for _, l := range s.GetLabel() {
+			if l.GetName() == label {
+				out[l.GetValue()] += s.GetCounter().GetValue()
+			}
+		}
+	}
+	return out
+}
+
 // requests are client-go's requests (rest_client_requests_total) by API
 // server host and method, of the methods keep accepts (every method when
 // nil).

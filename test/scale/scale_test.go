@@ -110,6 +110,10 @@ const (
 	replicas = 3
 )
 
+// reconcilesMetric is controller-runtime's count of reconciles, by
+// controller.
+const reconcilesMetric = "controller_runtime_reconcile_total"
+
 // RendersMetric is the counter of renders the idle phase reads from the
 // manager's /metrics; until the manager has it, renders are reported as
 // not measured.
@@ -445,11 +449,31 @@ func (r *run) idle() {
 	} else {
 		r.report.add("  renders", "n/a: no counter", RendersMetric+" on /metrics", verdictNA)
 	}
+	// Reconciles are no goal of their own, but they say where requests
+	// and CPU come from.
+	reconciles, was := after.counterBy(reconcilesMetric, "controller"), before.counterBy(reconcilesMetric, "controller")
+	var byController []string
+	for _, c := range slices.Sorted(maps.Keys(reconciles)) {
+		if n := reconciles[c] - was[c]; n != 0 {
+			byController = append(byController, fmt.Sprintf("%s %.0f", c, n))
+		}
+	}
+	if len(byController) == 0 {
+		byController = []string{"0"}
+	}
+	r.report.add("  reconciles", strings.Join(byController, ", "), "(report)", verdictNA)
 	all := after.requests(nil).minus(before.requests(nil))
 	names, perHost := r.hostNames(), all.byHost()
 	for _, host := range all.hosts(names) {
+		if _, known := names[host]; !known && perHost[host] == 0 {
+			continue // another API server the manager once talked to
+		}
 		rate := perHost[host] / span
-		r.report.add("  API requests/s to "+names.of(host), fmt.Sprintf("%.2f (%s)", rate, all.methods(host, span, "%.2f")), "(report)", verdictNA)
+		value := fmt.Sprintf("%.2f", rate)
+		if m := all.methods(host, span, "%.2f"); m != "" {
+			value += " (" + m + ")"
+		}
+		r.report.add("  API requests/s to "+names.of(host), value, "(report)", verdictNA)
 		b.ReportMetric(rate, "req/s-idle-"+names.of(host))
 	}
 	b.ReportMetric(cpuPct, "%cpu-idle")
