@@ -62,8 +62,11 @@ import (
 	"time"
 
 	"github.com/go-logr/logr"
+	corev1 "k8s.io/api/core/v1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/yaml"
 
@@ -199,6 +202,9 @@ func BenchmarkScale(b *testing.B) {
 		// Probes at the product's default pace, as in production: the
 		// idle phase counts them.
 		Args: []string{"--cluster-probe-interval", cluster.DefaultInterval.String()}})
+	// Cleanups run last first: this one before the manager is killed, so
+	// that it runs the finalizers.
+	b.Cleanup(r.uninstall)
 	r.proc = &process{pid: r.m.Pid(), metrics: "http://" + r.m.Metrics + "/metrics"}
 	r.awaitReady()
 	base := r.proc.memory(b)
@@ -215,6 +221,33 @@ func BenchmarkScale(b *testing.B) {
 	}
 	for b.Loop() {
 		// The measurements are the phases above, not a loop body.
+	}
+}
+
+// uninstall deletes the run's namespace while the manager still runs, and
+// waits until it is gone: its InstallationTargets' finalizers uninstall
+// the releases from the clusters, which only a manager does.
+func (r *run) uninstall() {
+	b, mc := r.b, r.env.ManagementClient(r.b)
+	start := time.Now()
+	ctx, cancel := context.WithTimeout(context.Background(), r.cfg.timeout)
+	defer cancel()
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: r.ns}}
+	if err := deleteNamespace(ctx, mc, r.ns); err != nil {
+		b.Errorf("deleting namespace %s: %v", r.ns, err)
+		return
+	}
+	for {
+		err := mc.Get(ctx, client.ObjectKeyFromObject(ns), ns)
+		if apierrors.IsNotFound(err) {
+			b.Logf("namespace %s uninstalled and deleted in %s", r.ns, fmtDur(time.Since(start)))
+			return
+		}
+		if ctx.Err() != nil {
+			b.Errorf("namespace %s still there %s after its deletion", r.ns, r.cfg.timeout)
+			return
+		}
+		time.Sleep(time.Second)
 	}
 }
 
