@@ -25,15 +25,21 @@ import (
 // Main builds the binaries into a temporary directory, runs the package's
 // tests against the local environment (testenv.Run) and removes the
 // binaries. Call it from TestMain; moduleRoot is the module's root relative
-// to the test package ("../..").
-func Main(m *testing.M, moduleRoot string) int {
+// to the test package ("../.."). extra are more main packages to build
+// beside convoy and convoy-manager, relative to moduleRoot (such as
+// "hack/scale-floor"); each binary is named after its directory.
+func Main(m *testing.M, moduleRoot string, extra ...string) int {
 	dir, err := os.MkdirTemp("", "convoy-bin-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
 	defer os.RemoveAll(dir)
-	build := exec.Command("go", "build", "-o", dir+"/", filepath.Join(moduleRoot, "cmd/convoy"), filepath.Join(moduleRoot, "cmd/convoy-manager"))
+	args := []string{"build", "-o", dir + "/", filepath.Join(moduleRoot, "cmd/convoy"), filepath.Join(moduleRoot, "cmd/convoy-manager")}
+	for _, pkg := range extra {
+		args = append(args, filepath.Join(moduleRoot, pkg))
+	}
+	build := exec.Command("go", args...)
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
 	if err := build.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, "building convoy:", err)
@@ -49,23 +55,54 @@ var Bin string
 // Manager is a convoy-manager process watching one namespace, with its DNS
 // server on a free loopback port.
 type Manager struct {
-	t   *testing.T
+	t   testing.TB
 	env *testenv.Env
 	ns  string
 	// DNS is the DNS server's address; Log the file the process writes to.
 	DNS, Log string
-	zone     string
-	cache    string
-	cmd      *exec.Cmd
+	// Metrics is the address of the process's /metrics and Probes that of
+	// its /healthz and /readyz, when Options asked for them (else empty).
+	Metrics, Probes string
+	zone            string
+	cache           string
+	args            []string
+	cmd             *exec.Cmd
 	// Starts are when the process was started, each time.
 	Starts []time.Time
 }
 
+// Options change how StartWith runs the process; the zero value runs it
+// as Start does.
+type Options struct {
+	// Metrics serves the process's /metrics (controller-runtime's and
+	// client-go's metrics, the Go runtime's) on a free loopback port,
+	// Manager.Metrics, instead of turning it off.
+	Metrics bool
+	// Probes serves /healthz and /readyz on a free loopback port,
+	// Manager.Probes.
+	Probes bool
+	// Args are more flags, after Start's own: a flag given again here wins
+	// (such as --cluster-probe-interval).
+	Args []string
+}
+
 // Start runs convoy-manager for the namespace until the test ends, its DNS
 // server authoritative for zone.
-func Start(t *testing.T, env *testenv.Env, ns, zone string) *Manager {
+func Start(t testing.TB, env *testenv.Env, ns, zone string) *Manager {
 	t.Helper()
-	m := &Manager{t: t, env: env, ns: ns, zone: zone, DNS: FreeAddr(t), Log: filepath.Join(t.TempDir(), "manager.log"), cache: t.TempDir()}
+	return StartWith(t, env, ns, zone, Options{})
+}
+
+// StartWith is Start with options.
+func StartWith(t testing.TB, env *testenv.Env, ns, zone string, opts Options) *Manager {
+	t.Helper()
+	m := &Manager{t: t, env: env, ns: ns, zone: zone, DNS: FreeAddr(t), Log: filepath.Join(t.TempDir(), "manager.log"), cache: t.TempDir(), args: opts.Args}
+	if opts.Metrics {
+		m.Metrics = FreeAddr(t)
+	}
+	if opts.Probes {
+		m.Probes = FreeAddr(t)
+	}
 	m.Restart()
 	t.Cleanup(m.Kill)
 	t.Cleanup(m.keepLogOnFailure)
@@ -106,10 +143,10 @@ func (m *Manager) Restart() {
 		m.t.Fatal(err)
 	}
 	defer logs.Close()
-	m.cmd = exec.Command(filepath.Join(Bin, "convoy-manager"),
-		"--kubeconfig", m.env.Kubeconfig, "--context", m.env.ManagementContext, "--namespace", m.ns,
+	args := []string{"--kubeconfig", m.env.Kubeconfig, "--context", m.env.ManagementContext, "--namespace", m.ns,
 		"--dns-listen", m.DNS, "--dns-zone", m.zone, "--cluster-probe-interval", "2s",
-		"--health-probe-bind-address", "0", "--metrics-bind-address", "0", "--cache-dir", m.cache, "--allow-local-sources")
+		"--health-probe-bind-address", orOff(m.Probes), "--metrics-bind-address", orOff(m.Metrics), "--cache-dir", m.cache, "--allow-local-sources"}
+	m.cmd = exec.Command(filepath.Join(Bin, "convoy-manager"), append(args, m.args...)...)
 	m.cmd.Stdout, m.cmd.Stderr = logs, logs
 	// Dies with the test binary, even when a timeout panics it past the
 	// cleanups.
@@ -118,7 +155,27 @@ func (m *Manager) Restart() {
 		m.t.Fatal(err)
 	}
 	m.Starts = append(m.Starts, time.Now())
-	m.t.Logf("convoy-manager started (pid %d, DNS on %s, log %s)", m.cmd.Process.Pid, m.DNS, m.Log)
+	metrics := ""
+	if m.Metrics != "" {
+		metrics = ", metrics on " + m.Metrics
+	}
+	m.t.Logf("convoy-manager started (pid %d, DNS on %s%s, log %s)", m.cmd.Process.Pid, m.DNS, metrics, m.Log)
+}
+
+// orOff is addr, or "0" (the listener turned off) when empty.
+func orOff(addr string) string {
+	if addr == "" {
+		return "0"
+	}
+	return addr
+}
+
+// Pid is the running process's id, 0 when it is not running.
+func (m *Manager) Pid() int {
+	if m.cmd == nil || m.cmd.Process == nil {
+		return 0
+	}
+	return m.cmd.Process.Pid
 }
 
 // Running reports whether the process was started and not killed since.
