@@ -9,6 +9,7 @@ import (
 	"flag"
 	"fmt"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"strings"
 	"time"
@@ -65,6 +66,7 @@ func run() error {
 		requireServiceAccount    = flag.Bool("require-service-account", clusters.DefaultTenancy.RequireServiceAccount, "refuse a release that names no ServiceAccount when --default-service-account is empty, rather than act as convoy's agent")
 		allowedHostnames         = flag.String("default-allowed-hostnames", hostgrant.AllowAll, "comma-separated hostname patterns a namespace may publish unless its "+convoyv1alpha1.AnnotationAllowedHostnames+" annotation says otherwise: * for all, empty for none")
 		workers                  = flag.Int("workers", manager.DefaultWorkers(), "reconciles each controller runs at once (default: 4 per core, at least 8: reconciles mostly wait on API servers)")
+		pprofOn                  = flag.Bool("pprof", false, "serve Go's profiles at /debug/pprof/ on the metrics address")
 		kubeQPS                  = flag.Float64("kube-api-qps", manager.DefaultQPS, "requests a second to the management cluster's API server")
 		kubeBurst                = flag.Int("kube-api-burst", manager.DefaultBurst, "burst of requests to the management cluster's API server")
 		dnsZones, dnsNameservers stringList
@@ -94,6 +96,13 @@ func run() error {
 	}
 	opts := manager.ManagerOptions()
 	opts.Metrics = metricsserver.Options{BindAddress: *metricsAddr}
+	if *pprofOn {
+		opts.Metrics.ExtraHandlers = map[string]http.Handler{
+			"/debug/pprof/": http.HandlerFunc(pprof.Index), "/debug/pprof/cmdline": http.HandlerFunc(pprof.Cmdline),
+			"/debug/pprof/profile": http.HandlerFunc(pprof.Profile), "/debug/pprof/symbol": http.HandlerFunc(pprof.Symbol),
+			"/debug/pprof/trace": http.HandlerFunc(pprof.Trace),
+		}
+	}
 	opts.HealthProbeBindAddress = *probeAddr
 	opts.Controller.MaxConcurrentReconciles = *workers
 	opts.LeaderElection = *leaderElect

@@ -103,6 +103,10 @@ func Setup(mgr ctrl.Manager, opts Options) error {
 	// Work that belongs to no application is shard 0's alone.
 	global := opts.Shard.Global()
 	store := &clusters.Store{Management: mgr.GetAPIReader(), Clusters: mgr.GetClient(), Scheme: mgr.GetScheme()}
+	// The controllers' writes and renders are counted (rolloutmetrics), so
+	// that an idle manager can be seen to do nothing.
+	writer := rolloutmetrics.CountWrites(mgr.GetClient())
+	opts.Renderer = rolloutmetrics.CountRenders(opts.Renderer)
 	if !opts.AllowLocalSources {
 		opts.Renderer = render.RefuseLocalSources(opts.Renderer)
 	}
@@ -121,37 +125,37 @@ func Setup(mgr ctrl.Manager, opts Options) error {
 	setups := map[string]func() error{
 		"application": func() error {
 			err := (&application.Reconciler{
-				Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Resolver: opts.Renderer,
+				Client: writer, APIReader: mgr.GetAPIReader(), Resolver: opts.Renderer,
 				Recorder: mgr.GetEventRecorder("convoy-application"), GlobalBlockNamespace: opts.GlobalBlockNamespace,
 			}).SetupWithManager(mgr)
 			if err != nil || !global {
 				return err
 			}
-			return (&application.BlockReconciler{Client: mgr.GetClient(), GlobalBlockNamespace: opts.GlobalBlockNamespace}).SetupWithManager(mgr)
+			return (&application.BlockReconciler{Client: writer, GlobalBlockNamespace: opts.GlobalBlockNamespace}).SetupWithManager(mgr)
 		},
 		"release": func() error {
 			return (&release.Reconciler{
-				Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Renderer: opts.Renderer,
+				Client: writer, APIReader: mgr.GetAPIReader(), Renderer: opts.Renderer,
 				Recorder: mgr.GetEventRecorder("convoy-release"),
 			}).SetupWithManager(mgr)
 		},
 		"capacity": func() error {
-			return (&capacity.Reconciler{Client: mgr.GetClient(), Clusters: store, Tenancy: tenancy}).SetupWithManager(mgr)
+			return (&capacity.Reconciler{Client: writer, Clusters: store, Tenancy: tenancy}).SetupWithManager(mgr)
 		},
 		"cluster": func() error {
 			if !global {
 				return nil
 			}
-			return (&cluster.Reconciler{Client: mgr.GetClient(), Clusters: store, Recorder: mgr.GetEventRecorder("convoy-cluster"), Interval: opts.ClusterProbeInterval,
+			return (&cluster.Reconciler{Client: writer, Clusters: store, Recorder: mgr.GetEventRecorder("convoy-cluster"), Interval: opts.ClusterProbeInterval,
 				UnreachableThreshold: opts.ClusterUnreachableThreshold}).SetupWithManager(mgr)
 		},
 		"traffic": func() error {
-			return (&traffic.Reconciler{Client: mgr.GetClient(), Clusters: store, Recorder: mgr.GetEventRecorder("convoy-traffic"),
+			return (&traffic.Reconciler{Client: writer, Clusters: store, Recorder: mgr.GetEventRecorder("convoy-traffic"),
 				LeaseNamespace: leases, DefaultAllowedHostnames: hostnames}).SetupWithManager(mgr)
 		},
 		"installation": func() error {
 			return (&installation.Reconciler{
-				Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Renderer: opts.Renderer,
+				Client: writer, APIReader: mgr.GetAPIReader(), Renderer: opts.Renderer,
 				Distinguish: opts.Distinguish, Clusters: store, Tenancy: tenancy, Recorder: mgr.GetEventRecorder("convoy-installation"),
 				Resync: opts.InstallationResync,
 			}).SetupWithManager(mgr)

@@ -76,7 +76,8 @@ type ClusterStatus struct {
 	// +optional
 	ServerVersion string `json:"serverVersion,omitempty"`
 
-	// LastProbeTime is when convoy last checked the cluster.
+	// LastProbeTime is when convoy last checked the cluster and wrote its
+	// status: at every change, and at least hourly when nothing changes.
 	// +optional
 	LastProbeTime *metav1.Time `json:"lastProbeTime,omitempty"`
 

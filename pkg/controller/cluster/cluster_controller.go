@@ -40,9 +40,9 @@ import (
 const DefaultInterval = 30 * time.Second
 
 // probeRefresh is how often LastProbeTime is written when nothing else
-// changed: often enough to show the checks run, rarely enough that idle
-// clusters cost no writes worth counting.
-const probeRefresh = 5 * time.Minute
+// changed: an idle manager writes nothing, so this is rare; each probe is
+// seen in convoy_cluster_reachable, and a failed one in events.
+const probeRefresh = time.Hour
 
 // DefaultUnreachableThreshold is how many consecutive probes must fail
 // before a cluster counts as unreachable.
