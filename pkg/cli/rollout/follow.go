@@ -208,6 +208,9 @@ func (f *follower) watchFrom(ctx context.Context, list client.ObjectList, name, 
 // reported an error (such as its resource version having expired): the
 // follower then looks afresh.
 func (f *follower) apply(ev watch.Event) bool {
+	if ev.Type == watch.Bookmark { // not asked for; carries no object
+		return true
+	}
 	switch o := ev.Object.(type) {
 	case *convoyv1alpha1.Application:
 		f.cur.app, f.cur.err = o, nil

@@ -31,9 +31,11 @@ func newWait(out io.Writer) *cobra.Command {
 		Use:   "wait APP (--step N|NAME | --complete) [--timeout D]",
 		Short: "Wait until the contender achieves a step, or completes",
 		Long: `Wait until the application's contender release has achieved the step in every
-cluster (or, with --complete, its last step), printing progress as it goes.
-It names the release it waits on, and never trusts status that has not caught
-up with the spec.
+cluster (or, with --complete, its last step), printing progress as it goes:
+a line whenever what it waits for changes, and again every few seconds while
+nothing does. It watches the rollout, so it answers as soon as the
+controllers do. It names the release it waits on, and never trusts status
+that has not caught up with the spec.
 
 Exit codes:
   0  the step was achieved (or the release completed)
