@@ -220,6 +220,23 @@ func (bg *background) result(t testing.TB, patience time.Duration) (int, string)
 	}
 }
 
+// repeatsItself tells whether the last two progress lines of a wait ("[5s]
+// what it waits for") say the same.
+func repeatsItself(out string) bool {
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) < 2 {
+		return false
+	}
+	said := func(line string) string {
+		if _, msg, ok := strings.Cut(line, "] "); ok && strings.HasPrefix(line, "[") {
+			return msg
+		}
+		return ""
+	}
+	last, before := said(lines[len(lines)-1]), said(lines[len(lines)-2])
+	return last != "" && last == before
+}
+
 // labelNodes sets or removes a label on every node of the clusters.
 func labelNodes(t testing.TB, env *testenv.Env, clusters []string, key string, set bool) {
 	t.Helper()
@@ -251,7 +268,8 @@ func labelNodes(t testing.TB, env *testenv.Env, clusters []string, key string, s
 // run only on nodes with a label no node has yet) while the proxy ends
 // every watch, until the command has opened new ones; then the proxy
 // refuses every read of applications and releases that is not a watch,
-// and the step is let go. The command can only learn that the step was
+// and the step is let go. (Meanwhile the command, which sees nothing
+// change, says again every few seconds what it waits for.) The command can only learn that the step was
 // achieved from the watches it opened again.
 func TestWaitFollowsTheStepThroughItsWatches(t *testing.T) {
 	env, _, mgmt, ns := begin(t)
@@ -281,6 +299,14 @@ func TestWaitFollowsTheStepThroughItsWatches(t *testing.T) {
 	before, _ := proxy.watches("releases")
 	proxy.endWatches()
 	eventually(t, time.Minute, watching(before))
+	// While nothing changes it still says, every few seconds, what it
+	// waits for.
+	eventually(t, time.Minute, func() error {
+		if !repeatsItself(advance.out.String()) {
+			return fmt.Errorf("the command has not said the same thing twice in a row:\n%s", advance.out.String())
+		}
+		return nil
+	})
 	proxy.refuseReads("applications", "releases")
 	labelNodes(t, env, clusters, held, true)
 
