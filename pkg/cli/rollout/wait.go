@@ -14,12 +14,9 @@ import (
 	"github.com/convoy-rollouts/convoy/pkg/cli/kube"
 )
 
-// pollInterval is how often convoy wait looks at the rollout, and
-// lookTimeout how long one look may take.
-const (
-	pollInterval = time.Second
-	lookTimeout  = 15 * time.Second
-)
+// progressEvery is the longest convoy wait stays silent: when nothing
+// changed for that long it says again what it waits for.
+const progressEvery = 5 * time.Second
 
 type waitOptions struct {
 	common
@@ -34,9 +31,11 @@ func newWait(out io.Writer) *cobra.Command {
 		Use:   "wait APP (--step N|NAME | --complete) [--timeout D]",
 		Short: "Wait until the contender achieves a step, or completes",
 		Long: `Wait until the application's contender release has achieved the step in every
-cluster (or, with --complete, its last step), printing progress as it goes.
-It names the release it waits on, and never trusts status that has not caught
-up with the spec.
+cluster (or, with --complete, its last step), printing progress as it goes:
+a line whenever what it waits for changes, and again every few seconds while
+nothing does. It watches the rollout, so it answers as soon as the
+controllers do. It names the release it waits on, and never trusts status
+that has not caught up with the spec.
 
 Exit codes:
   0  the step was achieved (or the release completed)
@@ -66,9 +65,10 @@ func (o *waitOptions) run(cmd *cobra.Command, app string) error {
 	}
 	// The contender is the one the Application's current spec made: right
 	// after kubectl apply its status may still name the previous one.
-	deadline := time.Now().Add(o.timeout)
-	for r.Application.Status.ObservedGeneration != r.Application.Generation && time.Now().Before(deadline) {
-		time.Sleep(pollInterval)
+	if r.Application.Status.ObservedGeneration != r.Application.Generation {
+		if err := o.caughtUp(ctx, cl, r.Application); err != nil {
+			return err
+		}
 		if r, err = kube.LoadRollout(ctx, cl, r.Application.Namespace, app); err != nil {
 			return err
 		}
@@ -87,55 +87,67 @@ func (o *waitOptions) run(cmd *cobra.Command, app string) error {
 	return o.await(ctx, cl, r.Application, r.Contender.Name, g)
 }
 
-// await polls the release until judge concludes, printing a line whenever
-// what it waits for changes, and maps the outcome to the exit code. Each
-// look has a deadline of its own, so the wait's deadline ends the wait and
-// not a request; a failed look is reported and retried.
-func (o *waitOptions) await(ctx context.Context, cl client.Reader, app *convoyv1alpha1.Application, release string, g goal) error {
+// caughtUp follows the application until its status has caught up with its
+// spec, or the timeout passes (await then says the status is catching up).
+// A failure to read it ends the command, as the first read's would.
+func (o *waitOptions) caughtUp(ctx context.Context, cl client.WithWatch, app *convoyv1alpha1.Application) error {
+	ctx, cancel := context.WithTimeout(ctx, o.timeout)
+	defer cancel()
+	for s := range follow(ctx, cl, app.Namespace, app.Name, "") {
+		switch {
+		case s.err != nil:
+			return s.err
+		case s.app.Status.ObservedGeneration == s.app.Generation:
+			return nil
+		}
+	}
+	return nil
+}
+
+// await follows the release until judge concludes, printing a line whenever
+// what it waits for changes (and every progressEvery while nothing does),
+// and maps the outcome to the exit code.
+func (o *waitOptions) await(ctx context.Context, cl client.WithWatch, app *convoyv1alpha1.Application, release string, g goal) error {
+	ctx, cancel := context.WithCancel(ctx) // ends the follower with the wait
+	defer cancel()
 	start := time.Now()
 	deadline := time.NewTimer(o.timeout)
 	defer deadline.Stop()
 	fmt.Fprintf(o.out, "waiting up to %s for release %s of %s/%s to achieve %s\n", o.timeout, release, app.Namespace, app.Name, g.name)
+	heartbeat := time.NewTicker(progressEvery)
+	defer heartbeat.Stop()
 	last := ""
-	tick := time.NewTicker(pollInterval)
-	defer tick.Stop()
+	say := func(msg string) {
+		fmt.Fprintf(o.out, "[%s] %s\n", time.Since(start).Round(time.Second), msg)
+		last = msg
+		heartbeat.Reset(progressEvery)
+	}
+	snapshots := follow(ctx, cl, app.Namespace, app.Name, release)
 	for {
-		verdict, msg := o.look(ctx, cl, app, release, g)
-		if msg != last {
-			fmt.Fprintf(o.out, "[%s] %s\n", time.Since(start).Round(time.Second), msg)
-			last = msg
-		}
-		switch verdict {
-		case progressing:
-		case reached:
-			return nil
-		default:
-			return &clierr.ExitError{Code: verdict.exitCode(), Err: fmt.Errorf("%s", msg)}
-		}
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-deadline.C:
 			return clierr.Exit(ExitTimeout, "timed out after %s waiting for release %s to achieve %s; last seen: %s", o.timeout, release, g.name, last)
-		case <-tick.C:
+		case <-heartbeat.C:
+			if last != "" {
+				say(last)
+			}
+		case s, ok := <-snapshots:
+			if !ok {
+				return ctx.Err()
+			}
+			verdict, msg := s.judge(g)
+			if msg != last {
+				say(msg)
+			}
+			switch verdict {
+			case progressing:
+			case reached:
+				return nil
+			default:
+				return &clierr.ExitError{Code: verdict.exitCode(), Err: fmt.Errorf("%s", msg)}
+			}
 		}
 	}
-}
-
-// look reads the rollout once and judges it; a read that fails counts as
-// still progressing, and says why.
-func (o *waitOptions) look(ctx context.Context, cl client.Reader, app *convoyv1alpha1.Application, release string, g goal) (outcome, string) {
-	ctx, cancel := context.WithTimeout(ctx, lookTimeout)
-	defer cancel()
-	r, err := kube.LoadRollout(ctx, cl, app.Namespace, app.Name)
-	if err != nil {
-		return progressing, err.Error()
-	}
-	var rel *convoyv1alpha1.Release
-	for _, candidate := range r.Releases {
-		if candidate.Name == release {
-			rel = candidate.Release
-		}
-	}
-	return judge(r.Application, rel, g)
 }
