@@ -85,6 +85,11 @@ type Options struct {
 // Setup adds every enabled controller to mgr.
 func Setup(mgr ctrl.Manager, opts Options) error {
 	store := &clusters.Store{Management: mgr.GetAPIReader(), Clusters: mgr.GetClient(), Scheme: mgr.GetScheme()}
+	// Fetches run in the background, shared by the reconciles asking the
+	// same, so that a slow repository holds no controller's worker for
+	// longer than a moment (render.Detached). convoy render and lint call
+	// the plain renderer: they have nothing else to do meanwhile.
+	opts.Renderer = render.Detached(opts.Renderer, render.DetachedOptions{})
 	if !opts.AllowLocalSources {
 		opts.Renderer = render.RefuseLocalSources(opts.Renderer)
 	}
