@@ -104,9 +104,14 @@ func Setup(mgr ctrl.Manager, opts Options) error {
 	global := opts.Shard.Global()
 	store := &clusters.Store{Management: mgr.GetAPIReader(), Clusters: mgr.GetClient(), Scheme: mgr.GetScheme()}
 	// The controllers' writes and renders are counted (rolloutmetrics), so
-	// that an idle manager can be seen to do nothing.
+	// that an idle manager can be seen to do nothing. Fetches run in the
+	// background, shared by the reconciles asking the same, so that a slow
+	// repository holds no controller's worker for longer than a moment
+	// (render.Detached); the count is of real renders, not of retries.
+	// convoy render and lint call the plain renderer: they have nothing
+	// else to do meanwhile.
 	writer := rolloutmetrics.CountWrites(mgr.GetClient())
-	opts.Renderer = rolloutmetrics.CountRenders(opts.Renderer)
+	opts.Renderer = render.Detached(rolloutmetrics.CountRenders(opts.Renderer), render.DetachedOptions{})
 	if !opts.AllowLocalSources {
 		opts.Renderer = render.RefuseLocalSources(opts.Renderer)
 	}

@@ -2,6 +2,10 @@
 // installs. The engines live in subpackages, each the only importer of its
 // library: render/helm (helm.sh/helm/v3) and render/kustomize
 // (sigs.k8s.io/kustomize/api). Everything else sees the Renderer interface.
+//
+// The manager's controllers use a Detached renderer, which fetches in the
+// background so that a slow repository never holds a controller's worker:
+// see detached.go for why.
 package render
 
 import (

@@ -3,7 +3,8 @@
 // with Helm's own index type, and served as index.yaml and .tgz files over
 // HTTP or HTTPS, with optional basic auth. Knobs let a test break it:
 // a status code for any path, a malformed index, an index request that
-// blocks until the test releases it.
+// blocks until the test releases it, a repository that answers every
+// request late.
 //
 // Like pkg/render/helm, it imports helm.sh/helm/v3: a test fixture that
 // packages charts the way `helm package` does.
@@ -20,6 +21,7 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
+	"time"
 
 	"helm.sh/helm/v3/pkg/chart/loader"
 	"helm.sh/helm/v3/pkg/chartutil"
@@ -49,7 +51,15 @@ type Options struct {
 	// AbsoluteURLs writes absolute chart URLs into the index instead of
 	// relative ones (charts/NAME-VERSION.tgz).
 	AbsoluteURLs bool
+	// Delay makes every response wait this long, as a slow repository's
+	// do; at most MaxDelay. A client that gives up, or the end of the
+	// test, cuts the wait short.
+	Delay time.Duration
 }
+
+// MaxDelay bounds Options.Delay: a test server never holds a request
+// longer.
+const MaxDelay = time.Minute
 
 // Server is a running chart repository.
 type Server struct {
@@ -67,6 +77,8 @@ type Server struct {
 	rawIndex []byte            // replaces the generated index when set
 	hold     chan struct{}     // index requests wait for it to close
 	arrived  chan struct{}     // receives when an index request is held
+	answered map[string]int    // URL path → responses written
+	closing  chan struct{}     // closed when the test ends
 }
 
 type entry struct {
@@ -82,6 +94,8 @@ func Start(t testing.TB, opts Options) *Server {
 		archives: map[string][]byte{},
 		requests: map[string]int{},
 		status:   map[string]int{},
+		answered: map[string]int{},
+		closing:  make(chan struct{}),
 	}
 	s.srv = httptest.NewUnstartedServer(http.HandlerFunc(s.serve))
 	if opts.TLS != nil {
@@ -91,6 +105,9 @@ func Start(t testing.TB, opts Options) *Server {
 		s.srv.Start()
 	}
 	t.Cleanup(s.srv.Close)
+	// Runs before Close (cleanups run last-in first-out), which waits for
+	// the requests a Delay holds.
+	t.Cleanup(func() { close(s.closing) })
 	s.URL = s.srv.URL
 	for _, c := range opts.Charts {
 		if len(c.Versions) == 0 {
@@ -166,6 +183,15 @@ func (s *Server) Requests(path string) int {
 	return s.requests[path]
 }
 
+// Answered returns how many responses to path were written, after any
+// Delay: a slow repository that Requests counts but Answered does not is
+// still keeping its client waiting.
+func (s *Server) Answered(path string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.answered[path]
+}
+
 // SetStatus makes requests for path fail with code; 0 restores normal
 // service.
 func (s *Server) SetStatus(path string, code int) {
@@ -219,6 +245,14 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	code := s.status[r.URL.Path]
 	hold, arrived := s.hold, s.arrived
 	s.mu.Unlock()
+	if !s.delay(r) {
+		return
+	}
+	defer func() {
+		s.mu.Lock()
+		s.answered[r.URL.Path]++
+		s.mu.Unlock()
+	}()
 
 	if s.opts.Username != "" || s.opts.Password != "" {
 		u, p, ok := r.BasicAuth()
@@ -267,6 +301,23 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "application/gzip")
 	_, _ = w.Write(data)
+}
+
+// delay waits out Options.Delay; false when the client or the test gave up
+// first.
+func (s *Server) delay(r *http.Request) bool {
+	if s.opts.Delay <= 0 {
+		return true
+	}
+	timer := time.NewTimer(min(s.opts.Delay, MaxDelay))
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+		return true
+	case <-r.Context().Done():
+	case <-s.closing:
+	}
+	return false
 }
 
 // index builds index.yaml with Helm's index type from what is published.

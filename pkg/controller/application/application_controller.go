@@ -65,10 +65,16 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		return ctrl.Result{}, err
 	}
 	result, syncErr := r.syncContender(ctx, app, &releases)
+	fetching := ""
+	if render.IsPending(syncErr) {
+		// The source is being fetched in the background: progress, not a
+		// failure, so neither Stalled nor a Warning on every retry.
+		fetching, result, syncErr = syncErr.Error(), ctrl.Result{RequeueAfter: render.PendingRetry}, nil
+	}
 	if syncErr == nil {
 		syncErr = r.pruneHistory(ctx, app, releases)
 	}
-	summarize(app, releases)
+	summarize(app, releases, fetching)
 	if _, err := patcher.Patch(ctx, r.Client, app); err != nil {
 		return ctrl.Result{}, err
 	}
@@ -105,6 +111,9 @@ func (r *Reconciler) syncContender(ctx context.Context, app *convoyv1alpha1.Appl
 	conditions.Set(&app.Status.Conditions, gen, convoyv1alpha1.ConditionBlocked, metav1.ConditionFalse, "NotBlocked", "")
 
 	env, err := r.pin(ctx, app)
+	if render.IsPending(err) {
+		return ctrl.Result{}, err // Reconcile comes back for it soon
+	}
 	if err != nil {
 		reason := string(render.ReasonOf(err))
 		conditions.MarkStalled(&app.Status.Conditions, gen, reason, "resolving the source: "+err.Error())

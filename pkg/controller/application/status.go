@@ -8,12 +8,14 @@ import (
 
 	convoyv1alpha1 "github.com/convoy-rollouts/convoy/apis/convoy/v1alpha1"
 	"github.com/convoy-rollouts/convoy/pkg/conditions"
+	"github.com/convoy-rollouts/convoy/pkg/render"
 	"github.com/convoy-rollouts/convoy/pkg/roles"
 )
 
 // summarize computes the Application's status from its Releases and the
-// conditions this reconcile set (Blocked, Stalled).
-func summarize(app *convoyv1alpha1.Application, releases []*convoyv1alpha1.Release) {
+// conditions this reconcile set (Blocked, Stalled). fetching, when set,
+// says the template's source is still being fetched.
+func summarize(app *convoyv1alpha1.Application, releases []*convoyv1alpha1.Release, fetching string) {
 	st, gen := &app.Status, app.Generation
 	rr := roles.Of(releases)
 	contender, incumbent := rr.Contender, rr.Incumbent
@@ -49,6 +51,11 @@ func summarize(app *convoyv1alpha1.Application, releases []*convoyv1alpha1.Relea
 	case blocked != nil && blocked.Status == metav1.ConditionTrue:
 		st.Phase = convoyv1alpha1.PhaseBlocked
 		conditions.MarkReconciling(&st.Conditions, gen, blocked.Reason, blocked.Message)
+	case fetching != "":
+		// The template changed and its Release waits for the source,
+		// whatever the current contender does.
+		st.Phase = convoyv1alpha1.PhasePending
+		conditions.MarkReconciling(&st.Conditions, gen, string(render.ReasonSourcePending), fetching)
 	case contender == nil:
 		st.Phase = convoyv1alpha1.PhasePending
 		conditions.MarkReconciling(&st.Conditions, gen, "Pending", "no release yet")

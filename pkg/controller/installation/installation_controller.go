@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -81,6 +82,16 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	meta.RemoveStatusCondition(&it.Status.Conditions, convoyv1alpha1.ConditionStalled)
 
 	objs, err := r.objectsOf(ctx, it)
+	if render.IsPending(err) {
+		// The source is being fetched in the background: progress, not a
+		// failure. A target installed already (re-rendering after a
+		// restart) stays Ready: its objects are in place meanwhile.
+		if ready := meta.FindStatusCondition(it.Status.Conditions, convoyv1alpha1.ConditionReady); ready == nil ||
+			ready.Status != metav1.ConditionTrue || ready.ObservedGeneration != it.Generation {
+			conditions.MarkReconciling(&it.Status.Conditions, it.Generation, string(render.ReasonSourcePending), err.Error())
+		}
+		return ctrl.Result{RequeueAfter: render.PendingRetry}, r.writeStatus(ctx, patcher, it)
+	}
 	if err != nil {
 		reason := string(render.ReasonOf(err))
 		conditions.MarkStalled(&it.Status.Conditions, it.Generation, reason, err.Error())

@@ -57,17 +57,24 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	err := r.schedule(ctx, rel)
 	var placementErr *placement.Error
 	var renderErr *render.Error
+	var requeue time.Duration
 	switch {
 	case errors.As(err, &placementErr):
 		r.notScheduled(rel, string(placementErr.Reason), placementErr.Message)
 		err = nil // a cluster joining re-triggers scheduling
+	case render.IsPending(err):
+		// The source is being fetched in the background: progress, not a
+		// failure, so neither Stalled nor a Warning on every retry.
+		reason := string(render.ReasonSourcePending)
+		conditions.Set(&rel.Status.Conditions, rel.Generation, convoyv1alpha1.ConditionScheduled, metav1.ConditionFalse, reason, err.Error())
+		conditions.MarkReconciling(&rel.Status.Conditions, rel.Generation, reason, err.Error())
+		requeue, err = render.PendingRetry, nil
 	case errors.As(err, &renderErr):
 		r.notScheduled(rel, string(renderErr.Reason), renderErr.Error())
 		err = nil
 	case err == nil:
 		err = r.drive(ctx, rel)
 	}
-	var requeue time.Duration
 	if errors.Is(err, errRequeue) {
 		requeue, err = 5*time.Second, nil
 	}

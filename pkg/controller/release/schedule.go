@@ -98,7 +98,11 @@ func (r *Reconciler) createMissingTargets(ctx context.Context, rel *convoyv1alph
 		if err := controllerutil.SetControllerReference(rel, target, r.Scheme()); err != nil {
 			return err
 		}
-		if err := r.Create(ctx, target); err != nil && !apierrors.IsAlreadyExists(err) {
+		err := r.Create(ctx, target)
+		if apierrors.IsAlreadyExists(err) {
+			continue // not missing: the cache had not seen it yet
+		}
+		if err != nil {
 			return fmt.Errorf("creating %T %s: %w", target, target.GetName(), err)
 		}
 		if !all {
