@@ -5,9 +5,11 @@ package scale
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -443,4 +445,46 @@ func deleteNamespace(ctx context.Context, c client.Client, name string) error {
 		return nil
 	}
 	return err
+}
+
+// histogramBy sums a histogram's sample sums and counts by one label's
+// value.
+func (m metrics) histogramBy(name, label string) (sums, counts map[string]float64) {
+	sums, counts = map[string]float64{}, map[string]float64{}
+	for _, s := range m[name].GetMetric() {
+		for _, l := range s.GetLabel() {
+			if l.GetName() == label {
+				sums[l.GetValue()] += s.GetHistogram().GetSampleSum()
+				counts[l.GetValue()] += float64(s.GetHistogram().GetSampleCount())
+			}
+		}
+	}
+	return sums, counts
+}
+
+// controllerTimes says, per controller, between two scrapes: how many
+// reconciles ran, their mean duration, and the mean wait in the queue
+// before them: where a phase's time went.
+func controllerTimes(before, after metrics) string {
+	workSum, workN := after.histogramBy("controller_runtime_reconcile_time_seconds", "controller")
+	workSum0, workN0 := before.histogramBy("controller_runtime_reconcile_time_seconds", "controller")
+	waitSum, waitN := after.histogramBy("workqueue_queue_duration_seconds", "name")
+	waitSum0, waitN0 := before.histogramBy("workqueue_queue_duration_seconds", "name")
+	var parts []string
+	for _, c := range slices.Sorted(maps.Keys(workN)) {
+		n := workN[c] - workN0[c]
+		if n == 0 {
+			continue
+		}
+		work := (workSum[c] - workSum0[c]) / n
+		wait := 0.0
+		if w := waitN[c] - waitN0[c]; w > 0 {
+			wait = (waitSum[c] - waitSum0[c]) / w
+		}
+		parts = append(parts, fmt.Sprintf("%s %.0f× %s (queued %s)", c, n, fmtDur(time.Duration(work*float64(time.Second))), fmtDur(time.Duration(wait*float64(time.Second)))))
+	}
+	if len(parts) == 0 {
+		return "none"
+	}
+	return strings.Join(parts, "; ")
 }

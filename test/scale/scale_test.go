@@ -374,7 +374,7 @@ func (r *run) awaitReady() {
 // release.
 func (r *run) firstReleases(floor time.Duration) map[string]string {
 	b, mc := r.b, r.env.ManagementClient(r.b)
-	cpu := r.proc.cpu(b)
+	cpu, scraped := r.proc.cpu(b), r.proc.scrape(b)
 	start := time.Now()
 	err := parallel(context.Background(), applyWorkers, r.cfg.apps, func(ctx context.Context, i int) error {
 		ctx, cancel := context.WithTimeout(ctx, time.Minute)
@@ -403,6 +403,7 @@ func (r *run) firstReleases(floor time.Duration) map[string]string {
 	ratio := took.Seconds() / floor.Seconds()
 	r.report.add("  ratio to the floor", fmt.Sprintf("%.2f×", ratio), fmt.Sprintf("≤ %.1f×", goalFloorRatio), verdictOf(ratio <= goalFloorRatio))
 	r.report.add("  manager CPU meanwhile", fmt.Sprintf("%.0f%% of a core", cpuPct), "(report)", verdictNA)
+	r.report.add("  reconciles: count, mean time (mean queue wait)", controllerTimes(scraped, r.proc.scrape(b)), "(report)", verdictNA)
 	b.ReportMetric(took.Seconds(), "s-first-releases")
 	b.ReportMetric(ratio, "x-floor")
 	return first.name
@@ -414,7 +415,7 @@ func (r *run) firstReleases(floor time.Duration) map[string]string {
 // release.
 func (r *run) newRevision(first map[string]string) map[string]string {
 	b, mc := r.b, r.env.ManagementClient(r.b)
-	cpuStart := r.proc.cpu(b)
+	cpuStart, scraped := r.proc.cpu(b), r.proc.scrape(b)
 	patched := make([]time.Time, r.cfg.apps)
 	patch := []byte(fmt.Sprintf(`{"spec":{"template":{"values":{"replicas":%d,"greeting":"second","service":{"type":"ClusterIP"}}}}}`, replicas))
 	err := parallel(context.Background(), applyWorkers, r.cfg.apps, func(ctx context.Context, i int) error {
@@ -454,6 +455,7 @@ func (r *run) newRevision(first map[string]string) map[string]string {
 	r.report.add("  per application, patch → step 0: p99", fmtDur(p99), fmt.Sprintf("≤ %s", goalReaction), verdictOf(p99 <= goalReaction))
 	r.report.add("  per application, patch → step 0: max", fmtDur(worst), fmt.Sprintf("≤ %s", goalReaction), verdictOf(worst <= goalReaction))
 	r.report.add("  manager CPU meanwhile", fmt.Sprintf("%.0f%% of a core", cpuPct), "(report)", verdictNA)
+	r.report.add("  reconciles: count, mean time (mean queue wait)", controllerTimes(scraped, r.proc.scrape(b)), "(report)", verdictNA)
 	b.ReportMetric(all.Seconds(), "s-new-revision")
 	b.ReportMetric(p50.Seconds(), "s-new-revision-p50")
 	b.ReportMetric(p99.Seconds(), "s-new-revision-p99")
