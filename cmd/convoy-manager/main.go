@@ -65,7 +65,7 @@ func run() error {
 		defaultServiceAccount    = flag.String("default-service-account", clusters.DefaultTenancy.DefaultServiceAccount, "the ServiceAccount of a release's namespace convoy impersonates in application clusters when the Application names none (convoy tenants grant creates it)")
 		requireServiceAccount    = flag.Bool("require-service-account", clusters.DefaultTenancy.RequireServiceAccount, "refuse a release that names no ServiceAccount when --default-service-account is empty, rather than act as convoy's agent")
 		allowedHostnames         = flag.String("default-allowed-hostnames", hostgrant.AllowAll, "comma-separated hostname patterns a namespace may publish unless its "+convoyv1alpha1.AnnotationAllowedHostnames+" annotation says otherwise: * for all, empty for none")
-		workers                  = flag.Int("workers", manager.DefaultWorkers(), "reconciles each controller runs at once (default: 4 per core, at least 8: reconciles mostly wait on API servers)")
+		workers                  = flag.Int("workers", manager.DefaultWorkers(), "reconciles each controller runs at once (default: 8 per core, at least 16: reconciles mostly wait on API servers)")
 		pprofOn                  = flag.Bool("pprof", false, "serve Go's profiles at /debug/pprof/ on the metrics address")
 		kubeQPS                  = flag.Float64("kube-api-qps", manager.DefaultQPS, "requests a second to the management cluster's API server")
 		kubeBurst                = flag.Int("kube-api-burst", manager.DefaultBurst, "burst of requests to the management cluster's API server")

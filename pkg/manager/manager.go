@@ -203,10 +203,10 @@ func ManagerOptions() ctrl.Options {
 }
 
 // DefaultWorkers is how many reconciles each controller runs at once.
-// convoy's reconciles wait on API servers far more than they compute (a
-// reconcile of an application in three clusters is mostly round trips), so
-// a few per core keep the cores busy while requests are in flight.
-func DefaultWorkers() int { return max(8, 4*goruntime.GOMAXPROCS(0)) }
+// convoy's reconciles wait on API servers far more than they compute: at
+// 100 applications a release reconcile took 0.5 s while the manager used a
+// fifth of a core, so many reconciles in flight keep the cores busy.
+func DefaultWorkers() int { return max(16, 8*goruntime.GOMAXPROCS(0)) }
 
 // Management API client rates: controller-runtime's defaults (20 requests a
 // second, bursts of 30) hold a thousand applications' writes back for

@@ -205,10 +205,13 @@ func (ci *clusterInstall) ensureAnchor(ctx context.Context, ns string) (*corev1.
 			return nil, err
 		}
 	}
-	err := c.Get(ctx, key, anchor)
-	if apierrors.IsNotFound(err) {
-		anchor = ci.newAnchor(key)
-		err = c.Create(ctx, anchor)
+	// Created first and read only when it exists: a new release, the
+	// common case at scale, costs one request here rather than two.
+	anchor = ci.newAnchor(key)
+	err := c.Create(ctx, anchor)
+	if apierrors.IsAlreadyExists(err) {
+		anchor = &corev1.ConfigMap{}
+		err = c.Get(ctx, key, anchor)
 	}
 	if err != nil {
 		return nil, ci.anchorError(key, err)

@@ -37,6 +37,10 @@ type Reconciler struct {
 	apps appLocks
 }
 
+// conflictRetry is how soon a reconcile that lost a conflict runs again,
+// once the cache has the newer Release.
+const conflictRetry = 100 * time.Millisecond
+
 // Reconcile schedules the Release and writes its status once.
 func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	rel := &convoyv1alpha1.Release{}
@@ -89,7 +93,10 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	wrote, perr := patcher.Patch(ctx, r.Client, rel, statuspatch.WithOptimisticLock())
 	switch {
 	case apierrors.IsConflict(perr):
-		return ctrl.Result{Requeue: true}, nil
+		// Not Requeue: that goes through the queue's rate limiter, whose
+		// bucket (10 a second for the whole controller) a thousand
+		// releases' conflicts would queue behind.
+		return ctrl.Result{RequeueAfter: conflictRetry}, nil
 	case perr != nil:
 		return ctrl.Result{}, errors.Join(err, perr)
 	case wrote:

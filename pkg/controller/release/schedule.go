@@ -2,9 +2,11 @@ package release
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -82,32 +84,48 @@ func (r *Reconciler) createMissingTargets(ctx context.Context, rel *convoyv1alph
 			return err
 		}
 	}
-	for _, target := range missing {
+	// The targets are created at once: three round trips one after the
+	// other were most of a new release's first reconcile.
+	errs := make([]error, len(missing))
+	var wg sync.WaitGroup
+	for i, target := range missing {
 		if ct, ok := target.(*convoyv1alpha1.CapacityTarget); ok {
-			for i := range ct.Spec.Clusters {
-				ct.Spec.Clusters[i].TotalReplicaCount = replicas
+			for c := range ct.Spec.Clusters {
+				ct.Spec.Clusters[c].TotalReplicaCount = replicas
 				if !all {
 					// A lost CapacityTarget comes back at full capacity, not
 					// at zero: its Deployments may be serving, and a
 					// re-creation must never take running pods away. The
 					// strategy lowers it in the safe order.
-					ct.Spec.Clusters[i].Percent = 100
+					ct.Spec.Clusters[c].Percent = 100
 				}
 			}
 		}
 		if err := controllerutil.SetControllerReference(rel, target, r.Scheme()); err != nil {
 			return err
 		}
-		err := r.Create(ctx, target)
-		if apierrors.IsAlreadyExists(err) {
-			continue // not missing: the cache had not seen it yet
-		}
-		if err != nil {
-			return fmt.Errorf("creating %T %s: %w", target, target.GetName(), err)
-		}
-		if !all {
-			r.Recorder.Eventf(rel, target, corev1.EventTypeWarning, ReasonTargetMissing, "Schedule", "re-created the missing %T %s", target, target.GetName())
-		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = r.createTarget(ctx, rel, target, all)
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// createTarget creates one missing target; one that exists already was
+// not missing, only not in the cache yet.
+func (r *Reconciler) createTarget(ctx context.Context, rel *convoyv1alpha1.Release, target client.Object, all bool) error {
+	err := r.Create(ctx, target)
+	if apierrors.IsAlreadyExists(err) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("creating %T %s: %w", target, target.GetName(), err)
+	}
+	if !all {
+		r.Recorder.Eventf(rel, target, corev1.EventTypeWarning, ReasonTargetMissing, "Schedule", "re-created the missing %T %s", target, target.GetName())
 	}
 	return nil
 }
