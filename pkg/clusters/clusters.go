@@ -206,8 +206,8 @@ func (s *Store) Client(ctx context.Context, name string) (client.Client, error) 
 // applications' rollouts start at once, and the cluster's priority and
 // fairness, not a client-side trickle, is what should pace them.
 const (
-	ClusterQPS   = 200
-	ClusterBurst = 400
+	ClusterQPS   = 1000
+	ClusterBurst = 2000
 )
 
 // RESTConfig builds the config of an application cluster from its Cluster

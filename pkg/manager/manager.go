@@ -208,12 +208,14 @@ func ManagerOptions() ctrl.Options {
 // fifth of a core, so many reconciles in flight keep the cores busy.
 func DefaultWorkers() int { return max(16, 8*goruntime.GOMAXPROCS(0)) }
 
-// Management API client rates: controller-runtime's defaults (20 requests a
-// second, bursts of 30) hold a thousand applications' writes back for
-// minutes; the API server's own priority and fairness is what protects it.
+// Management API client rates. controller-runtime's defaults (20 requests
+// a second, bursts of 30) held a thousand applications' writes back for
+// minutes, and at 200 a second every reconcile of 300 applications waited
+// on the client's own limiter; the API server's priority and fairness is
+// what protects it.
 const (
-	DefaultQPS   = 200
-	DefaultBurst = 400
+	DefaultQPS   = 1000
+	DefaultBurst = 2000
 )
 
 var dnsServers = func() labels.Selector {
