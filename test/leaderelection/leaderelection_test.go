@@ -104,15 +104,24 @@ func elected(r *replica) bool {
 	}
 }
 
-func TestStandbyTakesOverMidStep(t *testing.T) {
+// setup gives a test the isolated namespace, fresh and granted, a client
+// of the management cluster, a context bounding the test, and a chart
+// repository serving the hello chart.
+func setup(t *testing.T) (*testenv.Env, client.Client, context.Context, *chartrepo.Server) {
+	t.Helper()
 	env := testenv.Get(t)
 	c := env.ManagementClient(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
+	t.Cleanup(cancel)
 	freshNamespace(t, c)
 	env.Grant(t, ns)
 	t.Cleanup(func() { _ = c.Delete(context.Background(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}) })
 	repo := chartrepo.Start(t, chartrepo.Options{Charts: []chartrepo.Chart{{Dir: "../../examples/charts/hello"}}})
+	return env, c, ctx, repo
+}
+
+func TestStandbyTakesOverMidStep(t *testing.T) {
+	env, c, ctx, repo := setup(t)
 
 	a, b := startReplica(t, env, "a"), startReplica(t, env, "b")
 	// Before the replicas stop (cleanups run last first): the application

@@ -8,15 +8,12 @@ import (
 	"testing"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	convoyv1alpha1 "github.com/convoy-rollouts/convoy/apis/convoy/v1alpha1"
 	"github.com/convoy-rollouts/convoy/pkg/shard"
-	"github.com/convoy-rollouts/convoy/test/chartrepo"
-	"github.com/convoy-rollouts/convoy/test/testenv"
 )
 
 const (
@@ -36,14 +33,7 @@ const (
 // takes over and finishes shard 0's rollouts, while shard 1's leader,
 // never disturbed, finishes its own.
 func TestShardsDivideApplications(t *testing.T) {
-	env := testenv.Get(t)
-	c := env.ManagementClient(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	freshNamespace(t, c)
-	env.Grant(t, ns)
-	t.Cleanup(func() { _ = c.Delete(context.Background(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}) })
-	repo := chartrepo.Start(t, chartrepo.Options{Charts: []chartrepo.Chart{{Dir: "../../examples/charts/hello"}}})
+	env, c, ctx, repo := setup(t)
 
 	pairs := make([][2]*replica, shards)
 	for i := range shards {
