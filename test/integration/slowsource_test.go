@@ -57,11 +57,25 @@ func TestSlowRepositoryDelaysOnlyItsApplications(t *testing.T) {
 		waitFirstScheduled(t, mgmt, app, time.Minute)
 	}
 	t.Logf("%s: %d applications of the normal repository scheduled", time.Since(start), len(normalApps))
+	// Each slow application must be seen fetching at least once; not all in
+	// the same poll, since a loaded machine may take a while to write the
+	// status of the last ones.
+	seen := map[string]bool{}
 	eventually(t, 30*time.Second, func() error {
+		var unseen []string
+		var last error
 		for _, app := range slowApps {
-			if err := fetching(t, mgmt, app, slow.URL); err != nil {
-				return err
+			if seen[app.Name] {
+				continue
 			}
+			if err := fetching(t, mgmt, app, slow.URL); err != nil {
+				unseen, last = append(unseen, app.Name), err
+				continue
+			}
+			seen[app.Name] = true
+		}
+		if len(unseen) > 0 {
+			return fmt.Errorf("%d slow applications not yet seen fetching (%v); the last: %w", len(unseen), unseen, last)
 		}
 		return nil
 	})
