@@ -58,3 +58,21 @@ func ByCluster[T any](clusters []T, conditionsOf func(*T) *convoyv1alpha1.Cluste
 	}
 	return byName
 }
+
+// SameOutcome reports whether two lists hold the same conditions with the
+// same status, reason and observed generation: whether they differ in
+// their messages and transition times only. A status whose conditions
+// differ in no more is progress, which a controller may write late
+// (statuspatch.Coalesce).
+func SameOutcome(a, b []metav1.Condition) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for _, c := range a {
+		d := meta.FindStatusCondition(b, c.Type)
+		if d == nil || d.Status != c.Status || d.Reason != c.Reason || d.ObservedGeneration != c.ObservedGeneration {
+			return false
+		}
+	}
+	return true
+}

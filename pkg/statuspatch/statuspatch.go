@@ -4,13 +4,15 @@
 // (Patch). Patch stamps status.observedGeneration with the object's
 // generation, here and nowhere else, compares the status with the snapshot
 // and writes a merge patch only when it changed, so an idle reconcile
-// makes no write.
+// makes no write. A Coalescer spaces out the writes that are progress
+// only.
 package statuspatch
 
 import (
 	"context"
 	"fmt"
 	"reflect"
+	"time"
 
 	"k8s.io/apimachinery/pkg/api/equality"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -18,7 +20,8 @@ import (
 
 // Patcher holds the object as it was read.
 type Patcher struct {
-	before client.Object
+	before   client.Object
+	deferred time.Duration
 }
 
 // New snapshots obj, which must be a pointer to a struct with a Status
@@ -35,6 +38,8 @@ type Option func(*options)
 
 type options struct {
 	optimisticLock bool
+	coalescer      *Coalescer
+	progressOnly   bool
 }
 
 // WithOptimisticLock makes the write fail with a Conflict when the object
@@ -63,6 +68,11 @@ func (p *Patcher) Patch(ctx context.Context, c client.Client, obj client.Object,
 	if !p.Changed(obj) {
 		return false, nil
 	}
+	if o.coalescer != nil {
+		if p.deferred = o.coalescer.wait(obj.GetUID(), o.progressOnly); p.deferred > 0 {
+			return false, nil
+		}
+	}
 	patch := client.MergeFrom(p.before)
 	if o.optimisticLock {
 		patch = client.MergeFromWithOptions(p.before, client.MergeFromWithOptimisticLock{})
@@ -70,8 +80,15 @@ func (p *Patcher) Patch(ctx context.Context, c client.Client, obj client.Object,
 	if err := c.Status().Patch(ctx, obj, patch); err != nil {
 		return false, fmt.Errorf("writing the status of %s %s: %w", reflect.TypeOf(obj).Elem().Name(), obj.GetName(), err)
 	}
+	if o.coalescer != nil {
+		o.coalescer.wrote(obj.GetUID())
+	}
 	return true, nil
 }
+
+// Deferred is how soon the reconcile must run again to write the progress
+// Patch held back (Coalesce), or 0 when it held nothing back.
+func (p *Patcher) Deferred() time.Duration { return p.deferred }
 
 func statusOf(obj client.Object) reflect.Value {
 	return reflect.ValueOf(obj).Elem().FieldByName("Status")

@@ -334,10 +334,15 @@ func (r *run) floor() time.Duration {
 		"--contexts", strings.Join(contexts, ","), "--workers", strconv.Itoa(applyWorkers),
 		"--timeout", r.cfg.timeout.String(), "--cleanup", "--json")
 	cmd.Stderr = os.Stderr // its progress, live
+	cpu := sampleEnvCPU(r.env.Dir, 0)
 	out, err := cmd.Output()
 	if err != nil {
 		b.Fatalf("hack/scale-floor: %v", err)
 	}
+	envSecs, byRole := sampleEnvCPU(r.env.Dir, 0).since(cpu)
+	own := (cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()).Seconds()
+	r.report.add("  CPU spent, floor's client and environment", fmt.Sprintf("%.0f core-s: scale-floor %.0fs, %s", own+envSecs, own, byRole),
+		"(report; includes deleting its objects)", verdictNA)
 	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
 	var res map[string]float64
 	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &res); err != nil {
@@ -375,6 +380,8 @@ func (r *run) awaitReady() {
 func (r *run) firstReleases(floor time.Duration) map[string]string {
 	b, mc := r.b, r.env.ManagementClient(r.b)
 	cpu, scraped := r.proc.cpu(b), r.proc.scrape(b)
+	envCPUStart := sampleEnvCPU(r.env.Dir, r.proc.pid)
+	waits := r.sampleWaits()
 	start := time.Now()
 	err := parallel(context.Background(), applyWorkers, r.cfg.apps, func(ctx context.Context, i int) error {
 		ctx, cancel := context.WithTimeout(ctx, time.Minute)
@@ -389,6 +396,8 @@ func (r *run) firstReleases(floor time.Duration) map[string]string {
 	first := r.tracker.await(b, "first releases Complete", r.cfg.apps, func() found {
 		return r.tracker.releases(func(rel *releaseTimes) time.Time { return rel.complete })
 	})
+	waits.report(b, "first releases")
+	envSecs, byRole := sampleEnvCPU(r.env.Dir, r.proc.pid).since(envCPUStart)
 	last := latest(slices.Collect(maps.Values(first.at)))
 	took := last.Sub(applied)
 	cpuPct := r.proc.cpuSince(b, cpu)
@@ -403,7 +412,10 @@ func (r *run) firstReleases(floor time.Duration) map[string]string {
 	ratio := took.Seconds() / floor.Seconds()
 	r.report.add("  ratio to the floor", fmt.Sprintf("%.2f×", ratio), fmt.Sprintf("≤ %.1f×", goalFloorRatio), verdictOf(ratio <= goalFloorRatio))
 	r.report.add("  manager CPU meanwhile", fmt.Sprintf("%.0f%% of a core", cpuPct), "(report)", verdictNA)
-	r.report.add("  reconciles: count, mean time (mean queue wait)", controllerTimes(scraped, r.proc.scrape(b)), "(report)", verdictNA)
+	r.report.add("  CPU spent, manager and environment", fmt.Sprintf("%.0f core-s: %s", envSecs, byRole), "(report; compare the floor's)", verdictNA)
+	after := r.proc.scrape(b)
+	r.report.add("  reconciles: count, mean time (mean queue wait)", controllerTimes(scraped, after), "(report)", verdictNA)
+	r.requestsPerApp(scraped, after)
 	b.ReportMetric(took.Seconds(), "s-first-releases")
 	b.ReportMetric(ratio, "x-floor")
 	return first.name
@@ -416,6 +428,7 @@ func (r *run) firstReleases(floor time.Duration) map[string]string {
 func (r *run) newRevision(first map[string]string) map[string]string {
 	b, mc := r.b, r.env.ManagementClient(r.b)
 	cpuStart, scraped := r.proc.cpu(b), r.proc.scrape(b)
+	waits := r.sampleWaits()
 	patched := make([]time.Time, r.cfg.apps)
 	patch := []byte(fmt.Sprintf(`{"spec":{"template":{"values":{"replicas":%d,"greeting":"second","service":{"type":"ClusterIP"}}}}}`, replicas))
 	err := parallel(context.Background(), applyWorkers, r.cfg.apps, func(ctx context.Context, i int) error {
@@ -435,6 +448,7 @@ func (r *run) newRevision(first map[string]string) map[string]string {
 	second := r.tracker.await(b, "new releases at step 0 in every cluster", r.cfg.apps, func() found {
 		return r.tracker.releases(func(rel *releaseTimes) time.Time { return rel.achieved }, first)
 	})
+	waits.report(b, "new revision")
 	var lat []time.Duration
 	for i := range r.cfg.apps {
 		lat = append(lat, second.at[appName(i)].Sub(patched[i]))
@@ -455,11 +469,25 @@ func (r *run) newRevision(first map[string]string) map[string]string {
 	r.report.add("  per application, patch → step 0: p99", fmtDur(p99), fmt.Sprintf("≤ %s", goalReaction), verdictOf(p99 <= goalReaction))
 	r.report.add("  per application, patch → step 0: max", fmtDur(worst), fmt.Sprintf("≤ %s", goalReaction), verdictOf(worst <= goalReaction))
 	r.report.add("  manager CPU meanwhile", fmt.Sprintf("%.0f%% of a core", cpuPct), "(report)", verdictNA)
-	r.report.add("  reconciles: count, mean time (mean queue wait)", controllerTimes(scraped, r.proc.scrape(b)), "(report)", verdictNA)
+	after := r.proc.scrape(b)
+	r.report.add("  reconciles: count, mean time (mean queue wait)", controllerTimes(scraped, after), "(report)", verdictNA)
+	r.requestsPerApp(scraped, after)
 	b.ReportMetric(all.Seconds(), "s-new-revision")
 	b.ReportMetric(p50.Seconds(), "s-new-revision-p50")
 	b.ReportMetric(p99.Seconds(), "s-new-revision-p99")
 	return second.name
+}
+
+// requestsPerApp reports the manager's API requests during a phase, per
+// application, by API server and method.
+func (r *run) requestsPerApp(before, after metrics) {
+	all := after.requests(nil).minus(before.requests(nil))
+	names := r.hostNames()
+	for _, host := range all.hosts(names) {
+		if m := all.methods(host, float64(r.cfg.apps), "%.1f"); m != "" {
+			r.report.add("  API requests per application to "+names.of(host), m, "(report)", verdictNA)
+		}
+	}
 }
 
 // idle waits until the manager's work queues are empty, then measures it

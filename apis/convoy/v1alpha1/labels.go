@@ -60,3 +60,9 @@ const (
 	// every namespace's (a manager run with --namespace).
 	AnnotationDNSNamespaces = "convoy.dev/dns-namespaces"
 )
+
+// FinalizerInstallation holds an InstallationTarget until its objects are
+// removed from every reachable cluster. The release controller creates the
+// target with it, so that the installation controller's first reconcile
+// need not spend a write adding it.
+const FinalizerInstallation = "convoy.dev/installation"

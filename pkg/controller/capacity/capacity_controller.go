@@ -40,6 +40,10 @@ type Reconciler struct {
 	Clusters *clusters.Store
 	// Tenancy says which ServiceAccount each release's scaling impersonates.
 	Tenancy clusters.Tenancy
+
+	// progress spaces out the status writes that only report progress
+	// (SetupWithManager makes it; without it every change is written).
+	progress *statuspatch.Coalescer
 }
 
 type clusterCapacity struct {
@@ -73,8 +77,12 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 
 	allReady := summarize(ct, results)
 	logChanges(ctrl.LoggerFrom(ctx), patcher.Before().(*convoyv1alpha1.CapacityTarget), ct)
-	if _, err := patcher.Patch(ctx, r.Client, ct); err != nil {
+	before := patcher.Before().(*convoyv1alpha1.CapacityTarget)
+	if _, err := patcher.Patch(ctx, r.Client, ct, statuspatch.Coalesce(r.progress, progressOnly(before, ct))); err != nil {
 		return ctrl.Result{}, err
+	}
+	if deferred := patcher.Deferred(); deferred > 0 {
+		return ctrl.Result{RequeueAfter: min(deferred, recheck)}, nil
 	}
 	if allReady {
 		return ctrl.Result{}, nil

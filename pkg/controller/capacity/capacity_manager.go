@@ -13,6 +13,7 @@ import (
 	"github.com/convoy-rollouts/convoy/pkg/clusters"
 	"github.com/convoy-rollouts/convoy/pkg/logging"
 	"github.com/convoy-rollouts/convoy/pkg/shard"
+	"github.com/convoy-rollouts/convoy/pkg/statuspatch"
 )
 
 // nameIndex indexes CapacityTargets by name: a target is named after its
@@ -24,6 +25,7 @@ const nameIndex = "metadata.name"
 // application cluster, through the cluster caches' label-filtered
 // informers.
 func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
+	r.progress = statuspatch.NewCoalescer(statuspatch.ProgressWindow)
 	if err := mgr.GetFieldIndexer().IndexField(context.Background(), &convoyv1alpha1.CapacityTarget{}, nameIndex,
 		func(o client.Object) []string { return []string{o.GetName()} }); err != nil {
 		return err

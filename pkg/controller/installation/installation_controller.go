@@ -28,7 +28,7 @@ import (
 
 // Finalizer holds an InstallationTarget until its objects are removed from
 // every reachable cluster.
-const Finalizer = "convoy.dev/installation"
+const Finalizer = convoyv1alpha1.FinalizerInstallation
 
 // DefaultResync is how often an installation is checked again once it is
 // installed everywhere. Objects of the Installed kinds are checked at once
@@ -73,6 +73,8 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	if !it.DeletionTimestamp.IsZero() {
 		return ctrl.Result{}, r.uninstall(ctx, it)
 	}
+	// The release controller creates targets with the finalizer; this
+	// covers targets made before it did.
 	if controllerutil.AddFinalizer(it, Finalizer) {
 		if err := r.Update(ctx, it); err != nil {
 			return ctrl.Result{}, err

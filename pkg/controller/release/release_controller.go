@@ -35,6 +35,9 @@ type Reconciler struct {
 	Recorder  events.EventRecorder
 
 	apps appLocks
+	// progress spaces out the status writes that only report progress
+	// (SetupWithManager makes it; without it every change is written).
+	progress *statuspatch.Coalescer
 }
 
 // conflictRetry is how soon a reconcile that lost a conflict runs again,
@@ -90,7 +93,8 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	// Optimistic locking: a reconcile that read a stale Release loses and
 	// runs again on the fresh one, so every transition is written, and
 	// told (notify), once.
-	wrote, perr := patcher.Patch(ctx, r.Client, rel, statuspatch.WithOptimisticLock())
+	wrote, perr := patcher.Patch(ctx, r.Client, rel, statuspatch.WithOptimisticLock(),
+		statuspatch.Coalesce(r.progress, progressOnly(patcher.Before().(*convoyv1alpha1.Release), rel)))
 	switch {
 	case apierrors.IsConflict(perr):
 		// Not Requeue: that goes through the queue's rate limiter, whose
@@ -101,6 +105,9 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		return ctrl.Result{}, errors.Join(err, perr)
 	case wrote:
 		r.notify(ctx, patcher.Before().(*convoyv1alpha1.Release), rel)
+	}
+	if deferred := patcher.Deferred(); deferred > 0 && (requeue == 0 || deferred < requeue) {
+		requeue = deferred
 	}
 	return ctrl.Result{RequeueAfter: requeue}, err
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/convoy-rollouts/convoy/pkg/logging"
 	"github.com/convoy-rollouts/convoy/pkg/roles"
 	"github.com/convoy-rollouts/convoy/pkg/shard"
+	"github.com/convoy-rollouts/convoy/pkg/statuspatch"
 )
 
 // SetupWithManager registers the reconciler: it runs on Releases, on their
@@ -25,6 +26,7 @@ import (
 // Releases not scheduled yet, on Clusters coming and going (a cluster
 // joining may make an impossible placement possible).
 func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
+	r.progress = statuspatch.NewCoalescer(statuspatch.ProgressWindow)
 	return ctrl.NewControllerManagedBy(mgr).
 		Named("release").
 		WithLogConstructor(logging.Constructor(mgr, "release", "release")).

@@ -20,7 +20,9 @@ func targetsFor(rel *convoyv1alpha1.Release, clusters []string, replicas int32) 
 		labels[convoyv1alpha1.LabelRelease] = rel.Name
 		return metav1.ObjectMeta{Name: rel.Name, Namespace: rel.Namespace, Labels: labels}
 	}
-	it := &convoyv1alpha1.InstallationTarget{ObjectMeta: meta(), Spec: convoyv1alpha1.InstallationTargetSpec{
+	itMeta := meta()
+	itMeta.Finalizers = []string{convoyv1alpha1.FinalizerInstallation}
+	it := &convoyv1alpha1.InstallationTarget{ObjectMeta: itMeta, Spec: convoyv1alpha1.InstallationTargetSpec{
 		Clusters: clusters, Source: rel.Spec.Environment.Source, Values: rel.Spec.Environment.Values,
 		ServiceAccountName: rel.Spec.Environment.ServiceAccountName,
 	}}
