@@ -2,6 +2,7 @@ package capacity
 
 import (
 	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	convoyv1alpha1 "github.com/convoy-rollouts/convoy/apis/convoy/v1alpha1"
 	"github.com/convoy-rollouts/convoy/pkg/conditions"
@@ -9,12 +10,15 @@ import (
 )
 
 // progressOnly reports whether a capacity target's new status only says
-// how far its pods have got (statuspatch.Coalesce): a message, a reason
-// within the same class, more pods available. Everything the release's
-// plan and the traffic gate read is a milestone and written at once: the
-// generation observed, a Ready status in any cluster or overall, a
-// cluster turning unhealthy or blind, and any fall in available pods,
-// since traffic is sized from them.
+// how far its pods have got, or that a cluster got better
+// (statuspatch.Coalesce). What the release's plan reads is a milestone and
+// written at once: the generation observed and the target's own
+// conditions (Ready in every cluster). So is whatever the traffic gate
+// must learn without delay, every way a cluster gets worse: Ready lost,
+// turning unhealthy or blind, fewer pods available (traffic is sized from
+// them). A cluster getting better (its Deployment found, Ready while
+// others are not yet) only lets traffic grow there, which waiting a few
+// seconds cannot make unsafe.
 func progressOnly(before, after *convoyv1alpha1.CapacityTarget) bool {
 	if before.Status.ObservedGeneration != after.Generation ||
 		!conditions.SameOutcome(before.Status.Conditions, after.Status.Conditions) ||
@@ -28,9 +32,13 @@ func progressOnly(before, after *convoyv1alpha1.CapacityTarget) bool {
 		}
 		a := meta.FindStatusCondition(was.Conditions, convoyv1alpha1.ConditionReady)
 		b := meta.FindStatusCondition(now.Conditions, convoyv1alpha1.ConditionReady)
-		if a == nil || b == nil || a.Status != b.Status || a.ObservedGeneration != b.ObservedGeneration ||
-			health.Unhealthy(a.Reason) != health.Unhealthy(b.Reason) || health.Blind(a.Reason) != health.Blind(b.Reason) {
+		switch {
+		case a == nil || b == nil || a.ObservedGeneration != b.ObservedGeneration:
 			return false
+		case a.Status == metav1.ConditionTrue && b.Status != metav1.ConditionTrue:
+			return false // Ready lost
+		case !health.Unhealthy(a.Reason) && health.Unhealthy(b.Reason), !health.Blind(a.Reason) && health.Blind(b.Reason):
+			return false // turned unhealthy or blind
 		}
 	}
 	return true

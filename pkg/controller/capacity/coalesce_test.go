@@ -25,24 +25,35 @@ func capacityIn(status metav1.ConditionStatus, reason, message string, available
 }
 
 func TestProgressOnly(t *testing.T) {
-	was := capacityIn(metav1.ConditionFalse, "PodsNotReady", "1/3 pods available", 1)
 	for _, tc := range []struct {
 		name     string
 		now      *convoyv1alpha1.CapacityTarget
 		progress bool
+		was      *convoyv1alpha1.CapacityTarget // 1/3 pods available when nil
 	}{
-		{"a pod more, a new message", capacityIn(metav1.ConditionFalse, "PodsNotReady", "2/3 pods available", 2), true},
-		{"another reason of the same class", capacityIn(metav1.ConditionFalse, "Scaling", "scaling", 1), true},
-		{"ready", capacityIn(metav1.ConditionTrue, health.ReasonAvailable, "3/3 pods available", 3), false},
-		{"a pod lost: traffic is sized from it", capacityIn(metav1.ConditionFalse, "PodsNotReady", "0/3 pods available", 0), false},
-		{"unhealthy", capacityIn(metav1.ConditionFalse, health.ReasonDeploymentStuck, "stuck", 1), false},
-		{"blind", capacityIn(metav1.ConditionFalse, string(clusters.ReasonClusterUnreachable), "gone", 1), false},
+		{"a pod more, a new message", capacityIn(metav1.ConditionFalse, "PodsNotReady", "2/3 pods available", 2), true, nil},
+		{"another reason of the same class", capacityIn(metav1.ConditionFalse, "Scaling", "scaling", 1), true, nil},
+		{"ready in the cluster, not yet everywhere", capacityIn(metav1.ConditionTrue, health.ReasonAvailable, "3/3 pods available", 3), true, nil},
+		{"ready everywhere", func() *convoyv1alpha1.CapacityTarget {
+			ct := capacityIn(metav1.ConditionTrue, health.ReasonAvailable, "3/3 pods available", 3)
+			ct.Status.Conditions[0].Status, ct.Status.Conditions[0].Reason = metav1.ConditionTrue, health.ReasonAvailable
+			return ct
+		}(), false, nil},
+		{"Ready lost", capacityIn(metav1.ConditionFalse, "PodsNotReady", "3/3 pods available, 1 not ready", 3), false,
+			capacityIn(metav1.ConditionTrue, health.ReasonAvailable, "3/3 pods available", 3)},
+		{"a pod lost: traffic is sized from it", capacityIn(metav1.ConditionFalse, "PodsNotReady", "0/3 pods available", 0), false, nil},
+		{"unhealthy", capacityIn(metav1.ConditionFalse, health.ReasonDeploymentStuck, "stuck", 1), false, nil},
+		{"blind", capacityIn(metav1.ConditionFalse, string(clusters.ReasonClusterUnreachable), "gone", 1), false, nil},
 		{"a new generation", func() *convoyv1alpha1.CapacityTarget {
 			ct := capacityIn(metav1.ConditionFalse, "PodsNotReady", "1/3 pods available", 1)
 			ct.Generation = 3
 			return ct
-		}(), false},
+		}(), false, nil},
 	} {
+		was := tc.was
+		if was == nil {
+			was = capacityIn(metav1.ConditionFalse, "PodsNotReady", "1/3 pods available", 1)
+		}
 		if got := progressOnly(was, tc.now); got != tc.progress {
 			t.Errorf("%s: progressOnly = %v, want %v", tc.name, got, tc.progress)
 		}
