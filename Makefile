@@ -67,7 +67,7 @@ bench: tools ## Run the benchmarks (idle reconcile, renders vs the helm and kust
 	hack/test.sh -run '^$$' -bench . -benchmem $(GO_TEST_FLAGS)
 
 .PHONY: bench-scale
-bench-scale: tools ## Measure convoy-manager at scale against issue 14's goals: floor, first releases, new revision p50/p99, idle CPU/writes/requests, memory, DNS failover. CONVOY_SCALE_APPS (1000; 300 for quick runs), CONVOY_SCALE_CLUSTERS (3, or 1 for the Argo Rollouts comparison), CONVOY_SCALE_IDLE (2m), CONVOY_SCALE_FAILOVER (on; off skips failing a cluster's endpoints), CONVOY_SCALE_TIMEOUT (20m per phase).
+bench-scale: tools ## Measure convoy-manager at scale against issue 14's goals: floor, first releases, new revision p50/p99, idle CPU/writes/requests, memory, DNS failover. CONVOY_SCALE_APPS (1000; 300 for quick runs), CONVOY_SCALE_CLUSTERS (3, or 1 for the Argo Rollouts comparison), CONVOY_SCALE_IDLE (2m), CONVOY_SCALE_FAILOVER (on; off skips failing a cluster's endpoints), CONVOY_SCALE_TIMEOUT (20m per phase), CONVOY_SCALE_SHARDS (1; 2 runs two managers, --shards 2).
 	PKGS=./test/scale hack/test.sh -tags scale -run '^$$' -bench Scale -benchtime 1x -timeout 180m -v
 
 .PHONY: e2e

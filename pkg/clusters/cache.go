@@ -10,6 +10,7 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/client-go/rest"
 	toolscache "k8s.io/client-go/tools/cache"
@@ -27,6 +28,31 @@ import (
 // filtered to convoy's own objects, so memory grows with convoy's objects
 // and not with everything the clusters run.
 var Watched = []client.Object{&appsv1.Deployment{}, &corev1.Pod{}, &corev1.Service{}}
+
+// ReleaseIndex indexes every kind of the clusters' caches by the
+// convoy.dev/release label, so that finding one release's pods, Deployment
+// or Services reads those objects only: a label selector alone scans every
+// object of the namespace (or the cluster), and at a thousand applications
+// in one namespace that made each capacity reconcile match thousands of
+// pods. Use it through OfRelease.
+const ReleaseIndex = "convoy.dev/release"
+
+// OfRelease selects a release's objects in a cluster's cache (with
+// InNamespace, those of one namespace): through ReleaseIndex, then by its
+// labels, convoy's own only.
+func OfRelease(release string) client.ListOption {
+	return &client.ListOptions{
+		FieldSelector: fields.OneTermEqualSelector(ReleaseIndex, release),
+		LabelSelector: labels.SelectorFromSet(labels.Set{convoyv1alpha1.LabelRelease: release, convoyv1alpha1.LabelManagedBy: convoyv1alpha1.ManagedByConvoy}),
+	}
+}
+
+func releaseOf(obj client.Object) []string {
+	if rel := obj.GetLabels()[convoyv1alpha1.LabelRelease]; rel != "" {
+		return []string{rel}
+	}
+	return nil
+}
 
 // cacheSyncTimeout bounds the wait for a new cluster cache to fill.
 const cacheSyncTimeout = 30 * time.Second
@@ -162,6 +188,9 @@ func (s *Store) start(ctx context.Context, name string, cfg *rest.Config, kinds 
 		return nil, &Error{name, ReasonClusterUnreachable, err}
 	}
 	for _, kind := range kinds {
+		if err := c.IndexField(ctx, kind, ReleaseIndex, releaseOf); err != nil {
+			return nil, &Error{name, ReasonClusterUnreachable, err}
+		}
 		informer, err := c.GetInformer(ctx, kind)
 		if err != nil {
 			return nil, &Error{name, ReasonClusterUnreachable, err}

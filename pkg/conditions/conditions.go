@@ -5,6 +5,8 @@
 package conditions
 
 import (
+	"strings"
+
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
@@ -76,3 +78,23 @@ func SameOutcome(a, b []metav1.Condition) bool {
 	}
 	return true
 }
+
+// SameWords reports whether two messages differ in their numbers only:
+// "1/3 pods available" and "2/3 pods available" do, "2/3 pods available;
+// 1× Unschedulable" does not. Counts moving are progress; a new word is a
+// new diagnosis ("Unschedulable", "CrashLoopBackOff") that a person
+// waiting on the rollout must see at once.
+func SameWords(a, b string) bool {
+	for {
+		i, j := digitRun(a), digitRun(b)
+		if i < 0 || j < 0 {
+			return i == j && a == b
+		}
+		if a[:i] != b[:j] {
+			return false
+		}
+		a, b = strings.TrimLeft(a[i:], "0123456789"), strings.TrimLeft(b[j:], "0123456789")
+	}
+}
+
+func digitRun(s string) int { return strings.IndexAny(s, "0123456789") }

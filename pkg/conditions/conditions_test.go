@@ -25,3 +25,23 @@ func TestKstatusConditionsExcludeEachOther(t *testing.T) {
 		t.Fatalf("after MarkReady only Ready=True remains: %+v", conds)
 	}
 }
+
+func TestSameWords(t *testing.T) {
+	for _, tc := range []struct {
+		a, b string
+		same bool
+	}{
+		{"1/3 pods available", "2/3 pods available", true},
+		{"1/3 pods available", "12/30 pods available", true},
+		{"", "", true},
+		{"scaling", "scaling", true},
+		{"1/3 pods available", "1/3 pods available; not ready: 2× Pending", false},
+		{"not ready: 2× Pending (e.g. pod a)", "not ready: 2× Unschedulable (e.g. pod a)", false},
+		{"3 pods", "pods", false},
+		{"pods", "pods 3", false},
+	} {
+		if got := SameWords(tc.a, tc.b); got != tc.same {
+			t.Errorf("SameWords(%q, %q) = %v, want %v", tc.a, tc.b, got, tc.same)
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -24,8 +25,8 @@ type envCPU struct {
 }
 
 // sampleEnvCPU reads /proc for the processes whose executable lies under
-// the environment's directory, and the manager's.
-func sampleEnvCPU(envDir string, managerPID int) envCPU {
+// the environment's directory, and the managers'.
+func sampleEnvCPU(envDir string, managerPIDs []int) envCPU {
 	s := envCPU{ticks: map[string]uint64{}, at: time.Now()}
 	entries, _ := os.ReadDir("/proc")
 	for _, e := range entries {
@@ -34,7 +35,7 @@ func sampleEnvCPU(envDir string, managerPID int) envCPU {
 			continue
 		}
 		name := ""
-		if pid == managerPID {
+		if slices.Contains(managerPIDs, pid) {
 			name = "convoy-manager"
 		} else if cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid)); err == nil && strings.HasPrefix(string(cmdline), envDir) {
 			// argv[0], not /proc/PID/exe: the environment's binaries

@@ -157,10 +157,11 @@ func (t *tracker) await(b *testing.B, what string, want int, find func() found) 
 	}
 }
 
-// process is the manager process as the benchmark sees it.
+// process is the manager as the benchmark sees it: one process, or one
+// per shard (ShardsVar), whose figures add up.
 type process struct {
-	pid     int
-	metrics string
+	pids    []int
+	metrics []string
 }
 
 // userHz is the kernel's clock tick for /proc's times (USER_HZ, 100 on
@@ -174,23 +175,15 @@ type cpuMark struct {
 }
 
 func (p *process) cpu(b *testing.B) cpuMark {
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", p.pid))
-	if err != nil {
-		b.Fatalf("the manager's CPU time: %v", err)
+	m := cpuMark{at: time.Now()}
+	for _, pid := range p.pids {
+		ticks, ok := procTicks(pid)
+		if !ok {
+			b.Fatalf("the manager's CPU time: /proc/%d/stat unreadable", pid)
+		}
+		m.ticks += ticks
 	}
-	// The command name (field 2) may hold spaces; the fields after it do
-	// not. utime and stime are fields 14 and 15.
-	s := string(data)
-	fields := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
-	if len(fields) < 13 {
-		b.Fatalf("/proc/%d/stat: too few fields: %q", p.pid, s)
-	}
-	utime, err1 := strconv.ParseUint(fields[11], 10, 64)
-	stime, err2 := strconv.ParseUint(fields[12], 10, 64)
-	if err1 != nil || err2 != nil {
-		b.Fatalf("/proc/%d/stat: utime %q, stime %q: not numbers", p.pid, fields[11], fields[12])
-	}
-	return cpuMark{ticks: utime + stime, at: time.Now()}
+	return m
 }
 
 // cpuSince is the CPU the process used since m, in % of one core.
@@ -204,27 +197,29 @@ func (p *process) cpuSince(b *testing.B, m cpuMark) float64 {
 type memory struct{ rss, peak, heap uint64 }
 
 func (p *process) memory(b *testing.B) memory {
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", p.pid))
-	if err != nil {
-		b.Fatalf("the manager's memory: %v", err)
-	}
 	var m memory
-	for _, line := range strings.Split(string(data), "\n") {
-		f := strings.Fields(line)
-		if len(f) < 2 {
-			continue
+	for _, pid := range p.pids {
+		data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+		if err != nil {
+			b.Fatalf("the manager's memory: %v", err)
 		}
-		kb, _ := strconv.ParseUint(f[1], 10, 64)
-		switch f[0] {
-		case "VmRSS:":
-			m.rss = kb << 10
-		case "VmHWM:":
-			m.peak = kb << 10
+		for _, line := range strings.Split(string(data), "\n") {
+			f := strings.Fields(line)
+			if len(f) < 2 {
+				continue
+			}
+			kb, _ := strconv.ParseUint(f[1], 10, 64)
+			switch f[0] {
+			case "VmRSS:":
+				m.rss += kb << 10
+			case "VmHWM:":
+				m.peak += kb << 10
+			}
 		}
 	}
 	heap, ok := p.scrape(b).gauge("go_memstats_heap_inuse_bytes")
 	if !ok {
-		b.Fatalf("%s has no go_memstats_heap_inuse_bytes", p.metrics)
+		b.Fatalf("%v has no go_memstats_heap_inuse_bytes", p.metrics)
 	}
 	m.heap = uint64(heap)
 	return m
@@ -233,21 +228,34 @@ func (p *process) memory(b *testing.B) memory {
 // metrics are the families of a scrape of /metrics.
 type metrics map[string]*dto.MetricFamily
 
+// scrape reads every process's /metrics; the series of several
+// processes are put side by side, so that sums are the manager's.
 func (p *process) scrape(b *testing.B) metrics {
-	resp, err := http.Get(p.metrics)
-	if err != nil {
-		b.Fatalf("scraping the manager: %v", err)
+	all := metrics{}
+	for _, url := range p.metrics {
+		resp, err := http.Get(url)
+		if err != nil {
+			b.Fatalf("scraping the manager: %v", err)
+		}
+		if resp.StatusCode != http.StatusOK {
+			resp.Body.Close()
+			b.Fatalf("scraping the manager: %s: %s", url, resp.Status)
+		}
+		parser := expfmt.NewTextParser(model.UTF8Validation)
+		families, err := parser.TextToMetricFamilies(resp.Body)
+		resp.Body.Close()
+		if err != nil {
+			b.Fatalf("scraping the manager: %s: %v", url, err)
+		}
+		for name, f := range families {
+			if have, ok := all[name]; ok {
+				have.Metric = append(have.Metric, f.Metric...)
+			} else {
+				all[name] = f
+			}
+		}
 	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		b.Fatalf("scraping the manager: %s: %s", p.metrics, resp.Status)
-	}
-	parser := expfmt.NewTextParser(model.UTF8Validation)
-	families, err := parser.TextToMetricFamilies(resp.Body)
-	if err != nil {
-		b.Fatalf("scraping the manager: %s: %v", p.metrics, err)
-	}
-	return families
+	return all
 }
 
 // awaitQuiet waits until every work queue of the manager has been empty

@@ -42,6 +42,8 @@
 //	CONVOY_SCALE_FAILOVER=on    off skips the failover phase, which fails a cluster's endpoints
 //	                            for every user of the environment for up to a minute or two
 //	CONVOY_SCALE_TIMEOUT=20m    bound of each phase's wait
+//	CONVOY_SCALE_SHARDS=1       managers, each with --shards N --shard i; their CPU, memory,
+//	                            writes and requests are added up (failover is measured with 1)
 package scale
 
 import (
@@ -85,6 +87,7 @@ const (
 	IdleVar         = "CONVOY_SCALE_IDLE"
 	FailoverVar     = "CONVOY_SCALE_FAILOVER"
 	ScaleTimeoutVar = "CONVOY_SCALE_TIMEOUT"
+	ShardsVar       = "CONVOY_SCALE_SHARDS"
 )
 
 // The goals of issue 14, for 1,000 applications × 3 clusters; the Argo
@@ -133,10 +136,18 @@ type config struct {
 	idle     time.Duration
 	failover bool
 	timeout  time.Duration
+	shards   int
 }
 
 func loadConfig(b *testing.B) config {
-	c := config{apps: 1000, idle: 2 * time.Minute, failover: os.Getenv(FailoverVar) != "off", timeout: 20 * time.Minute}
+	c := config{apps: 1000, idle: 2 * time.Minute, failover: os.Getenv(FailoverVar) != "off", timeout: 20 * time.Minute, shards: 1}
+	if v := os.Getenv(ShardsVar); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 8 {
+			b.Fatalf("%s=%q: want a number of shards from 1 to 8", ShardsVar, v)
+		}
+		c.shards = n
+	}
 	if v := os.Getenv(AppsVar); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 9999 {
@@ -181,10 +192,13 @@ type run struct {
 	clusters []devenv.AppCluster
 	regions  []convoyv1alpha1.RegionRequirement
 	repoURL  string
-	m        *managerproc.Manager
-	proc     *process
-	tracker  *tracker
-	report   *report
+	// m is the manager (shard 0's when sharded: its DNS server and
+	// profiles are the ones looked at); ms are every shard's.
+	m       *managerproc.Manager
+	ms      []*managerproc.Manager
+	proc    *process
+	tracker *tracker
+	report  *report
 }
 
 // BenchmarkScale runs the scenario once (see the package comment) and
@@ -197,19 +211,31 @@ func BenchmarkScale(b *testing.B) {
 	b.Cleanup(func() { r.report.print(b) })
 	r.clusters, r.regions = selectClusters(b, env, cfg.clusters)
 	r.report.title = fmt.Sprintf("convoy at scale: %d applications × %d clusters × %d replicas", cfg.apps, len(r.clusters), replicas)
+	if cfg.shards > 1 {
+		r.report.title += fmt.Sprintf(", %d shards (figures of the managers added up)", cfg.shards)
+	}
 	r.repoURL = chartrepo.Start(b, chartrepo.Options{Charts: []chartrepo.Chart{{Dir: "../../examples/charts/hello"}}}).URL
 	r.ns = env.Namespace(b)
 
 	floor := r.floor()
 
-	r.m = managerproc.StartWith(b, env, r.ns, zone, managerproc.Options{Metrics: true, Probes: true,
+	r.proc = &process{}
+	for i := range cfg.shards {
 		// Probes at the product's default pace, as in production: the
 		// idle phase counts them.
-		Args: []string{"--cluster-probe-interval", cluster.DefaultInterval.String(), "--pprof"}})
-	// Cleanups run last first: this one before the manager is killed, so
-	// that it runs the finalizers.
+		args := []string{"--cluster-probe-interval", cluster.DefaultInterval.String(), "--pprof"}
+		if cfg.shards > 1 {
+			args = append(args, "--shards", strconv.Itoa(cfg.shards), "--shard", strconv.Itoa(i))
+		}
+		m := managerproc.StartWith(b, env, r.ns, zone, managerproc.Options{Metrics: true, Probes: true, Args: args})
+		r.ms = append(r.ms, m)
+		r.proc.pids = append(r.proc.pids, m.Pid())
+		r.proc.metrics = append(r.proc.metrics, "http://"+m.Metrics+"/metrics")
+	}
+	r.m = r.ms[0]
+	// Cleanups run last first: this one before the managers are killed,
+	// so that they run the finalizers.
 	b.Cleanup(r.uninstall)
-	r.proc = &process{pid: r.m.Pid(), metrics: "http://" + r.m.Metrics + "/metrics"}
 	r.awaitReady()
 	base := r.proc.memory(b)
 	r.tracker = startTracker(b, env, r.ns, cfg.timeout)
@@ -218,7 +244,9 @@ func BenchmarkScale(b *testing.B) {
 	second := r.newRevision(first)
 	r.idle()
 	r.memory(base)
-	if cfg.failover {
+	if cfg.failover && cfg.shards > 1 {
+		r.report.add("failover: no DNS answer into the failed cluster", "skipped", "measured with one manager", verdictNA)
+	} else if cfg.failover {
 		r.failover(first, second)
 	} else {
 		r.report.add("failover: no DNS answer into the failed cluster", "skipped", FailoverVar+"=off", verdictNA)
@@ -334,12 +362,12 @@ func (r *run) floor() time.Duration {
 		"--contexts", strings.Join(contexts, ","), "--workers", strconv.Itoa(applyWorkers),
 		"--timeout", r.cfg.timeout.String(), "--cleanup", "--json")
 	cmd.Stderr = os.Stderr // its progress, live
-	cpu := sampleEnvCPU(r.env.Dir, 0)
+	cpu := sampleEnvCPU(r.env.Dir, nil)
 	out, err := cmd.Output()
 	if err != nil {
 		b.Fatalf("hack/scale-floor: %v", err)
 	}
-	envSecs, byRole := sampleEnvCPU(r.env.Dir, 0).since(cpu)
+	envSecs, byRole := sampleEnvCPU(r.env.Dir, nil).since(cpu)
 	own := (cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()).Seconds()
 	r.report.add("  CPU spent, floor's client and environment", fmt.Sprintf("%.0f core-s: scale-floor %.0fs, %s", own+envSecs, own, byRole),
 		"(report; includes deleting its objects)", verdictNA)
@@ -359,19 +387,21 @@ func (r *run) floor() time.Duration {
 
 // awaitReady waits until the manager's caches are synced (/readyz).
 func (r *run) awaitReady() {
-	url := "http://" + r.m.Probes + "/readyz"
-	testenv.Eventually(r.b, 2*time.Minute, func() error {
-		resp, err := http.Get(url)
-		if err != nil {
-			return err
-		}
-		defer resp.Body.Close()
-		body, _ := io.ReadAll(resp.Body)
-		if resp.StatusCode != http.StatusOK {
-			return fmt.Errorf("%s: %s: %s", url, resp.Status, body)
-		}
-		return nil
-	})
+	for _, m := range r.ms {
+		url := "http://" + m.Probes + "/readyz"
+		testenv.Eventually(r.b, 2*time.Minute, func() error {
+			resp, err := http.Get(url)
+			if err != nil {
+				return err
+			}
+			defer resp.Body.Close()
+			body, _ := io.ReadAll(resp.Body)
+			if resp.StatusCode != http.StatusOK {
+				return fmt.Errorf("%s: %s: %s", url, resp.Status, body)
+			}
+			return nil
+		})
+	}
 }
 
 // firstReleases creates every Application in parallel and waits until
@@ -380,7 +410,7 @@ func (r *run) awaitReady() {
 func (r *run) firstReleases(floor time.Duration) map[string]string {
 	b, mc := r.b, r.env.ManagementClient(r.b)
 	cpu, scraped := r.proc.cpu(b), r.proc.scrape(b)
-	envCPUStart := sampleEnvCPU(r.env.Dir, r.proc.pid)
+	envCPUStart := sampleEnvCPU(r.env.Dir, r.proc.pids)
 	waits := r.sampleWaits()
 	start := time.Now()
 	err := parallel(context.Background(), applyWorkers, r.cfg.apps, func(ctx context.Context, i int) error {
@@ -397,7 +427,7 @@ func (r *run) firstReleases(floor time.Duration) map[string]string {
 		return r.tracker.releases(func(rel *releaseTimes) time.Time { return rel.complete })
 	})
 	waits.report(b, "first releases")
-	envSecs, byRole := sampleEnvCPU(r.env.Dir, r.proc.pid).since(envCPUStart)
+	envSecs, byRole := sampleEnvCPU(r.env.Dir, r.proc.pids).since(envCPUStart)
 	last := latest(slices.Collect(maps.Values(first.at)))
 	took := last.Sub(applied)
 	cpuPct := r.proc.cpuSince(b, cpu)

@@ -120,16 +120,12 @@ func (r *Reconciler) scaleIn(ctx context.Context, ct *convoyv1alpha1.CapacityTar
 		return res
 	}
 	pods := &corev1.PodList{}
-	if err := cache.List(ctx, pods, client.InNamespace(dep.Namespace), releaseSelector(ct)); err != nil {
+	if err := cache.List(ctx, pods, client.InNamespace(dep.Namespace), clusters.OfRelease(ct.Name)); err != nil {
 		res.verdict = unreachable(err)
 		return res
 	}
 	res.verdict = judge(dep, pods.Items, desired)
 	return res
-}
-
-func releaseSelector(ct *convoyv1alpha1.CapacityTarget) client.MatchingLabels {
-	return client.MatchingLabels{convoyv1alpha1.LabelRelease: ct.Name, convoyv1alpha1.LabelManagedBy: convoyv1alpha1.ManagedByConvoy}
 }
 
 // releaseDeployment finds the release's Deployment in one cluster through
@@ -151,7 +147,7 @@ func (r *Reconciler) releaseDeployment(ctx context.Context, c cache.Cache, ct *c
 		return nil, "", waiting
 	}
 	deps := &appsv1.DeploymentList{}
-	if err := c.List(ctx, deps, releaseSelector(ct)); err != nil {
+	if err := c.List(ctx, deps, clusters.OfRelease(ct.Name)); err != nil {
 		u := unreachable(err)
 		return nil, "", &u
 	}

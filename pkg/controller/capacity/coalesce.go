@@ -11,14 +11,16 @@ import (
 
 // progressOnly reports whether a capacity target's new status only says
 // how far its pods have got, or that a cluster got better
-// (statuspatch.Coalesce). What the release's plan reads is a milestone and
-// written at once: the generation observed and the target's own
+// (statuspatch.Coalesce): its counts moved. What the release's plan reads
+// is a milestone and written at once: the generation observed and the target's own
 // conditions (Ready in every cluster). So is whatever the traffic gate
 // must learn without delay, every way a cluster gets worse: Ready lost,
 // turning unhealthy or blind, fewer pods available (traffic is sized from
-// them). A cluster getting better (its Deployment found, Ready while
-// others are not yet) only lets traffic grow there, which waiting a few
-// seconds cannot make unsafe.
+// them). So is a new diagnosis of a cluster not ready (a reason, or a
+// message that says more than other numbers), which a person waiting on
+// the step must see. A cluster getting better (its Deployment found,
+// Ready while others are not yet) only lets traffic grow there, which
+// waiting a few seconds cannot make unsafe.
 func progressOnly(before, after *convoyv1alpha1.CapacityTarget) bool {
 	if before.Status.ObservedGeneration != after.Generation ||
 		!conditions.SameOutcome(before.Status.Conditions, after.Status.Conditions) ||
@@ -35,6 +37,8 @@ func progressOnly(before, after *convoyv1alpha1.CapacityTarget) bool {
 		switch {
 		case a == nil || b == nil || a.ObservedGeneration != b.ObservedGeneration:
 			return false
+		case b.Status != metav1.ConditionTrue && (a.Reason != b.Reason || !conditions.SameWords(a.Message, b.Message)):
+			return false // a new diagnosis: Scaling → PodsNotReady, 1× Pending → 1× Unschedulable
 		case a.Status == metav1.ConditionTrue && b.Status != metav1.ConditionTrue:
 			return false // Ready lost
 		case !health.Unhealthy(a.Reason) && health.Unhealthy(b.Reason), !health.Blind(a.Reason) && health.Blind(b.Reason):

@@ -32,7 +32,11 @@ func TestProgressOnly(t *testing.T) {
 		was      *convoyv1alpha1.CapacityTarget // 1/3 pods available when nil
 	}{
 		{"a pod more, a new message", capacityIn(metav1.ConditionFalse, "PodsNotReady", "2/3 pods available", 2), true, nil},
-		{"another reason of the same class", capacityIn(metav1.ConditionFalse, "Scaling", "scaling", 1), true, nil},
+		{"a new diagnosis: another reason", capacityIn(metav1.ConditionFalse, "Scaling", "scaling", 1), false, nil},
+		{"a new diagnosis: the pods' reason", capacityIn(metav1.ConditionFalse, "PodsNotReady", "1/3 pods available; not ready: 2× Unschedulable (e.g. pod a)", 1), false,
+			capacityIn(metav1.ConditionFalse, "PodsNotReady", "1/3 pods available; not ready: 2× Pending (e.g. pod a)", 1)},
+		{"the same diagnosis, other counts", capacityIn(metav1.ConditionFalse, "PodsNotReady", "2/3 pods available; not ready: 1× Unschedulable (e.g. pod a)", 2), true,
+			capacityIn(metav1.ConditionFalse, "PodsNotReady", "1/3 pods available; not ready: 2× Unschedulable (e.g. pod a)", 1)},
 		{"ready in the cluster, not yet everywhere", capacityIn(metav1.ConditionTrue, health.ReasonAvailable, "3/3 pods available", 3), true, nil},
 		{"ready everywhere", func() *convoyv1alpha1.CapacityTarget {
 			ct := capacityIn(metav1.ConditionTrue, health.ReasonAvailable, "3/3 pods available", 3)

@@ -63,6 +63,9 @@ func sadPods(pods []corev1.Pod) string {
 			g = &group{reason: reason, example: p.Name}
 			groups[reason] = g
 		}
+		// The first name in order, not in the cache's order, so that the
+		// message changes only when the pods do (conditions.SameWords).
+		g.example = min(g.example, p.Name)
 		g.count++
 	}
 	if len(groups) == 0 {

@@ -8,8 +8,10 @@ import (
 )
 
 // progressOnly reports whether a release's new status differs from the
-// one written only in its messages (statuspatch.Coalesce): the capacity
-// counts it quotes from its targets while a step is under way. Conditions'
+// one written only in the numbers of its messages (statuspatch.Coalesce):
+// the capacity counts it quotes from its targets while a step is under
+// way. A message that says something new (pods Unschedulable) is a
+// diagnosis and written at once. Conditions'
 // statuses and reasons, the step achieved, what the release waits for and
 // the generation observed are milestones, which convoy wait, the
 // application and the events follow, and are written at once.
@@ -23,7 +25,7 @@ func progressOnly(before, after *convoyv1alpha1.Release) bool {
 	}
 	for i, now := range after.Status.Strategy {
 		was := before.Status.Strategy[i]
-		if was.Type != now.Type || was.Status != now.Status || was.Step != now.Step || was.Reason != now.Reason {
+		if was.Type != now.Type || was.Status != now.Status || was.Step != now.Step || was.Reason != now.Reason || !conditions.SameWords(was.Message, now.Message) {
 			return false
 		}
 	}

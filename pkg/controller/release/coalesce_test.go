@@ -29,7 +29,10 @@ func TestProgressOnly(t *testing.T) {
 		change   func(*convoyv1alpha1.Release)
 		progress bool
 	}{
-		{"messages only", func(*convoyv1alpha1.Release) {}, true},
+		{"other numbers in the messages", func(*convoyv1alpha1.Release) {}, true},
+		{"a new diagnosis in a step's message", func(r *convoyv1alpha1.Release) {
+			r.Status.Strategy[0].Message = "capacity achieved in 2/3 clusters; eu-west-1: not ready: 1× Unschedulable"
+		}, false},
 		{"waiting for traffic", func(r *convoyv1alpha1.Release) { r.Status.WaitingFor = convoyv1alpha1.WaitingForTraffic }, false},
 		{"a step achieved", func(r *convoyv1alpha1.Release) { r.Status.AchievedStep = &convoyv1alpha1.AchievedStep{Step: 0} }, false},
 		{"a step condition's status", func(r *convoyv1alpha1.Release) { r.Status.Strategy[0].Status = metav1.ConditionTrue }, false},

@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	convoyv1alpha1 "github.com/convoy-rollouts/convoy/apis/convoy/v1alpha1"
 	"github.com/convoy-rollouts/convoy/pkg/clusters"
@@ -56,7 +55,7 @@ func (r *Reconciler) endpointIn(ctx context.Context, cluster string, rel *convoy
 		return endpoint{}, clusterVerdict(err)
 	}
 	services := &corev1.ServiceList{}
-	if err := cache.List(ctx, services, client.MatchingLabels{convoyv1alpha1.LabelRelease: rel.Name}); err != nil {
+	if err := cache.List(ctx, services, clusters.OfRelease(rel.Name)); err != nil {
 		return endpoint{}, clusterVerdict(err)
 	}
 	want := rel.Spec.Environment.Traffic.DNS.ServiceName
