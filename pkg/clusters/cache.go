@@ -10,7 +10,6 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/client-go/rest"
 	toolscache "k8s.io/client-go/tools/cache"
@@ -38,13 +37,11 @@ var Watched = []client.Object{&appsv1.Deployment{}, &corev1.Pod{}, &corev1.Servi
 const ReleaseIndex = "convoy.dev/release"
 
 // OfRelease selects a release's objects in a cluster's cache (with
-// InNamespace, those of one namespace): through ReleaseIndex, then by its
-// labels, convoy's own only.
+// InNamespace, those of one namespace) through ReleaseIndex. The cache
+// holds convoy's own objects only (its label selector), so the index is
+// the whole selection.
 func OfRelease(release string) client.ListOption {
-	return &client.ListOptions{
-		FieldSelector: fields.OneTermEqualSelector(ReleaseIndex, release),
-		LabelSelector: labels.SelectorFromSet(labels.Set{convoyv1alpha1.LabelRelease: release, convoyv1alpha1.LabelManagedBy: convoyv1alpha1.ManagedByConvoy}),
-	}
+	return client.MatchingFields{ReleaseIndex: release}
 }
 
 func releaseOf(obj client.Object) []string {
