@@ -116,6 +116,9 @@ func run() error {
 		// servers' Leases.
 		opts.Cache.DefaultNamespaces = map[string]cache.Config{*watchNamespace: {}, *blockNamespace: {}, *dnsNamespace: {}}
 	}
+	if limit := manager.SetMemoryLimit(); limit > 0 {
+		ctrl.Log.Info("soft memory limit set from the container's", "bytes", limit)
+	}
 	cfg, err := config.GetConfigWithContext(*kubeContext)
 	if err != nil {
 		return err

@@ -205,9 +205,10 @@ func (s *Store) start(ctx context.Context, name string, cfg *rest.Config, kinds 
 	return c, nil
 }
 
-// slimPod keeps what convoy reads of a pod: its identity, labels and
-// status (why it is not ready). Pods are most of what the caches hold, a
-// few for every release in every cluster, and their spec is most of a pod.
+// slimPod keeps what convoy reads of a pod: its identity, labels and why
+// it is not ready (pkg/controller/capacity's sad pods). Pods are most of
+// what the caches hold, a few for every release in every cluster, and
+// their spec, timestamps, addresses and images are most of a pod.
 func slimPod(obj any) (any, error) {
 	pod, ok := obj.(*corev1.Pod)
 	if !ok {
@@ -215,8 +216,33 @@ func slimPod(obj any) (any, error) {
 	}
 	pod.ManagedFields = nil
 	pod.Annotations = nil
+	pod.OwnerReferences = nil
 	pod.Spec = corev1.PodSpec{}
+	status := corev1.PodStatus{Phase: pod.Status.Phase}
+	for _, c := range pod.Status.Conditions {
+		status.Conditions = append(status.Conditions, corev1.PodCondition{Type: c.Type, Status: c.Status})
+	}
+	status.InitContainerStatuses = slimContainers(pod.Status.InitContainerStatuses)
+	status.ContainerStatuses = slimContainers(pod.Status.ContainerStatuses)
+	pod.Status = status
 	return pod, nil
+}
+
+// slimContainers keeps each container's name, why it waits and how it
+// exited.
+func slimContainers(statuses []corev1.ContainerStatus) []corev1.ContainerStatus {
+	var out []corev1.ContainerStatus
+	for _, cs := range statuses {
+		slim := corev1.ContainerStatus{Name: cs.Name}
+		if w := cs.State.Waiting; w != nil {
+			slim.State.Waiting = &corev1.ContainerStateWaiting{Reason: w.Reason}
+		}
+		if t := cs.State.Terminated; t != nil {
+			slim.State.Terminated = &corev1.ContainerStateTerminated{ExitCode: t.ExitCode}
+		}
+		out = append(out, slim)
+	}
+	return out
 }
 
 func (cs *caches) notify(cluster string) toolscache.ResourceEventHandler {

@@ -17,8 +17,9 @@ import (
 // renderCache keeps the prepared objects of recent InstallationTarget
 // sources and values: a target's spec pins everything a render depends on,
 // so a resync of an unchanged target, or a drift correction, renders
-// nothing and fetches nothing. It is bounded by the objects' size, not
-// their number: a count thrashed once a thousand releases were live.
+// nothing and fetches nothing. It holds each object as its JSON, three to
+// five times smaller than the decoded maps, and is bounded by those bytes,
+// not by a count: a count thrashed once a thousand releases were live.
 type renderCache struct {
 	mu      sync.Mutex
 	entries map[renderKey]renderEntry
@@ -29,7 +30,7 @@ type renderCache struct {
 }
 
 type renderEntry struct {
-	objs  []*unstructured.Unstructured
+	objs  [][]byte // each object's JSON
 	bytes int
 }
 
@@ -55,29 +56,34 @@ func renderKeyOf(it *convoyv1alpha1.InstallationTarget) (renderKey, error) {
 // small chart (a Deployment and a Service, 3 KB of JSON).
 const renderCacheBytes = 16 << 20
 
+// get decodes the entry afresh: every caller has objects of its own to
+// change.
 func (c *renderCache) get(k renderKey) ([]*unstructured.Unstructured, bool) {
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	e, ok := c.entries[k]
+	c.mu.Unlock()
 	if !ok {
 		return nil, false
 	}
 	out := make([]*unstructured.Unstructured, len(e.objs))
-	for i, o := range e.objs {
-		out[i] = o.DeepCopy()
+	for i, data := range e.objs {
+		out[i] = &unstructured.Unstructured{}
+		if err := out[i].UnmarshalJSON(data); err != nil {
+			return nil, false // cannot happen: put encoded it; render again
+		}
 	}
 	return out, true
 }
 
 func (c *renderCache) put(k renderKey, objs []*unstructured.Unstructured) {
-	stored := renderEntry{objs: make([]*unstructured.Unstructured, len(objs))}
+	stored := renderEntry{objs: make([][]byte, len(objs))}
 	for i, o := range objs {
-		stored.objs[i] = o.DeepCopy()
-		// The JSON size stands for the memory held, a few times
-		// smaller than it but in proportion.
-		if b, err := o.MarshalJSON(); err == nil {
-			stored.bytes += len(b)
+		data, err := o.MarshalJSON()
+		if err != nil {
+			return // not kept: the next reconcile renders again
 		}
+		stored.objs[i] = data
+		stored.bytes += len(data)
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
