@@ -100,6 +100,9 @@ go_install() {
 build_kwok() { go_install kwok "$KWOK_VERSION" sigs.k8s.io/kwok/cmd/kwok sigs.k8s.io/kwok/cmd/kwokctl; }
 build_controller_gen() { go_install controller-gen "$CONTROLLER_GEN_VERSION" sigs.k8s.io/controller-tools/cmd/controller-gen; }
 build_helm() { go_install helm "$HELM_VERSION" helm.sh/helm/v3/cmd/helm; }
+# The Prometheus server that analysis checks query in the tests and the demo
+# (its cmd/prometheus runs without the web UI's assets). Cold: ~4 min.
+build_prometheus() { go_install prometheus "$PROMETHEUS_VERSION" github.com/prometheus/prometheus/cmd/prometheus; }
 
 # debian_packages: the Debian programs the tests and benchmarks run against
 # convoy's DNS server (dig from dnsutils, dnsperf), installed with apt-get
@@ -122,7 +125,7 @@ debian_packages() {
 
 if [[ ${1:-} == --print-dir ]]; then echo "$TOOLS_DIR"; exit 0; fi
 
-all=(controller-gen kwok etcd kubernetes debian)
+all=(controller-gen kwok etcd kubernetes prometheus debian)
 tools=("${@:-${all[@]}}")
 [[ $# -eq 0 ]] && tools=("${all[@]}")
 start=$SECONDS
@@ -133,6 +136,7 @@ for t in "${tools[@]}"; do
     kwok) build_kwok ;;
     controller-gen) build_controller_gen ;;
     helm) build_helm ;;
+    prometheus) build_prometheus ;;
     debian) debian_packages ;;
     *) log "unknown tool $t (known: ${all[*]} helm)"; exit 2 ;;
   esac

@@ -122,12 +122,21 @@
 //     which field is wrong. (Its callers' half, re-creating missing
 //     targets and never reading a missing incumbent as none, is the
 //     release controller's.)
+//   - I5, gates judge served traffic. A step with gates (a soak, analysis
+//     checks; StrategyStep.Gated) going forward with an incumbent is done
+//     only when Input.GatePassed says they passed, and they are judged
+//     only once every target of the step is settled: Plan waits at
+//     StageAnalysis, with nothing to write, so the checks measure the
+//     step's own traffic. A failed gate is an abort, which the release
+//     controller asks for (spec.aborted) and Plan executes like any other:
+//     a retreat has no gates, and neither has a first release.
 //
 // FuzzPlan checks Plan from random starting states; FuzzRollouts, a
 // multi-release simulator, checks I1 from what DNS would serve and the
 // pods that are ready, I3 at every write and I4 at every step, through new
 // templates at every step, advances, aborts, clusters whose pods turn
-// ready late or are lost, and control planes cut off; a test shows that
+// ready late or are lost, control planes cut off, and gates that pass late
+// or fail (aborting the release mid-step); a test shows that
 // each check catches a planner broken on purpose. The supersede-*.story
 // files tell supersession at every step of every preset.
 package strategies

@@ -178,7 +178,19 @@ func Plan(in Input) (Decision, error) {
 		return waitFor(d, views, blocked[0]), nil
 	}
 	d.WaitingFor = StageDone
+	if Gated(in.Steps[step], d.Backward, in.HasIncumbent) && !in.GatePassed {
+		d.WaitingFor = StageAnalysis
+	}
 	return d, nil
+}
+
+// Gated reports whether a step executed in this direction has gates to
+// pass once its targets are achieved: a soak or analysis checks, going
+// forward with an incumbent to protect. A first release has nothing to
+// compare and no one to go back to (as in Argo Rollouts, it skips them), and
+// a retreat is itself the safe move.
+func Gated(step convoyv1alpha1.StrategyStep, backward, hasIncumbent bool) bool {
+	return step.Gated() && !backward && hasIncumbent
 }
 
 // visitOrder is the order in which a phase visits the targets of its

@@ -55,6 +55,9 @@ const (
 	// capacity.
 	StageSupersededTraffic  Stage = "SupersededTraffic"
 	StageSupersededCapacity Stage = "SupersededCapacity"
+	// StageAnalysis: every target of the step is achieved; its gates (a
+	// soak, analysis checks) have not passed yet.
+	StageAnalysis Stage = "Analysis"
 	// StageDone: every stage of the step is achieved.
 	StageDone Stage = "Done"
 )
@@ -89,6 +92,12 @@ type Input struct {
 	// Installed reports that the contender's objects are installed in
 	// every cluster (its InstallationTarget is Ready and current).
 	Installed bool
+	// GatePassed reports that the gates of the step Plan executes (its
+	// soak and analysis checks) passed. They are judged only once the
+	// step's targets are achieved, so that checks measure the step's
+	// traffic; Plan waits at StageAnalysis until they pass. A first release
+	// and a retreat have no gates.
+	GatePassed bool
 	// HasIncumbent is false for an application's first release.
 	HasIncumbent bool
 	// Targets are the observed targets; the incumbent's are ignored

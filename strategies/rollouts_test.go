@@ -56,6 +56,12 @@ type simRelease struct {
 	recovering map[string]bool
 	// pending capacity/traffic clusters not reported achieved yet.
 	capPending, trafficPending map[string]bool
+	// gateStep is the step whose gates (soak, analysis) are being judged,
+	// -1 for none; they pass once gateLeft reconciles have seen them.
+	// gateFails makes the next judgement a failure: the release aborts.
+	gateStep  int32
+	gateLeft  int
+	gateFails bool
 	// missing: the release controller cannot see its capacity and traffic
 	// targets for a while (a release half-created when the manager died,
 	// or a cache that has not caught up); DNS still serves them.
@@ -77,7 +83,7 @@ func (f *fleet) logf(format string, args ...any) {
 // release adds a new template's release: installing, targets at zero.
 func (f *fleet) release(steps []convoyv1alpha1.StrategyStep) {
 	r := &simRelease{
-		name: fmt.Sprint("r", len(f.releases)+1), steps: steps, achievedStep: -1, installing: 1 + f.rng.Intn(3),
+		name: fmt.Sprint("r", len(f.releases)+1), steps: steps, achievedStep: -1, installing: 1 + f.rng.Intn(3), gateStep: -1,
 		capacity: uniform(f.clusters, 0), traffic: uniform(f.clusters, 0), available: uniform(f.clusters, 0),
 		lostUntil: map[string]int{}, recovering: map[string]bool{}, capPending: map[string]bool{}, trafficPending: map[string]bool{},
 	}
@@ -122,6 +128,7 @@ func (f *fleet) reconcile() error {
 	}
 	in := Input{
 		Steps: steps, TargetStep: target, AchievedStep: planned, Clusters: f.clusters, Installed: head.installing == 0,
+		GatePassed: !head.aborted && head.gateStep == target && head.gateLeft == 0,
 		Targets: map[Target]Observed{
 			{Contender, Capacity}: observed(head.capacity, head.capPending),
 			{Contender, Traffic}:  observed(head.traffic, head.trafficPending),
@@ -167,6 +174,9 @@ func (f *fleet) reconcile() error {
 		}
 		f.write(r, p)
 	}
+	if d.WaitingFor == StageAnalysis {
+		f.judgeGate(head, incumbent, d.Step)
+	}
 	f.headDone = d.WaitingFor == StageDone
 	if f.headDone {
 		head.achievedStep = d.Step
@@ -178,6 +188,61 @@ func (f *fleet) reconcile() error {
 		}
 	}
 	return nil
+}
+
+// judgeGate is the release controller's gate: the step's gates pass
+// after a few reconciles, unless they fail, which aborts the release
+// (with an incumbent to go back to; the planner never gates a first
+// release).
+func (f *fleet) judgeGate(head, incumbent *simRelease, step int32) {
+	if head.gateStep != step {
+		head.gateStep, head.gateLeft = step, 1+f.rng.Intn(3)
+	} else if head.gateLeft > 0 {
+		head.gateLeft--
+	}
+	if head.gateFails && incumbent != nil {
+		head.aborted, head.gateFails, head.gateStep = true, false, -1
+		f.logf("%s fails its analysis at step %d: abort", head.name, step)
+	}
+}
+
+// TestAnalysisFailureAbortsThroughThePlanner fails the canary step's
+// gates of a second release in the middle of its analysis: the release
+// aborts, its traffic and capacity go back to the incumbent through the
+// planner in the safe order, and I1 holds after every tick.
+func TestAnalysisFailureAbortsThroughThePlanner(t *testing.T) {
+	for seed := range int64(20) {
+		f := newFleet(seed, 3, Plan)
+		f.release(gatedVanguard())
+		if err := f.settleAll(); err != nil {
+			t.Fatal(err)
+		}
+		f.release(gatedVanguard())
+		head, incumbent, _ := f.roles()
+		head.targetStep = 1
+		for range 200 {
+			if head.gateStep == 1 {
+				head.gateFails = true
+			}
+			if err := f.step(); err != nil {
+				t.Fatalf("seed %d: %v\n%s", seed, err, strings.Join(f.log, "\n"))
+			}
+			if head.aborted {
+				break
+			}
+		}
+		if !head.aborted {
+			t.Fatalf("seed %d: the failing analysis did not abort %s:\n%s", seed, head.name, strings.Join(f.log, "\n"))
+		}
+		if err := f.settleAll(); err != nil {
+			t.Fatalf("seed %d: %v\n%s", seed, err, strings.Join(f.log, "\n"))
+		}
+		for _, c := range f.clusters {
+			if head.traffic[c] != 0 || incumbent.capacity[c] != 100 || incumbent.traffic[c] == 0 {
+				t.Errorf("seed %d: after the abort, %s: contender traffic %d, incumbent capacity %d%% traffic %d", seed, c, head.traffic[c], incumbent.capacity[c], incumbent.traffic[c])
+			}
+		}
+	}
 }
 
 // restingTarget is the release controller's restingStep, for steps that
@@ -387,14 +452,19 @@ func (f *fleet) act(b byte, steps func() []convoyv1alpha1.StrategyStep) error {
 		f.release(steps())
 	case 4:
 		head.targetStep = int32(b>>4) % int32(len(head.steps))
+		head.gateStep = -1
 		f.logf("advance %s to %d", head.name, head.targetStep)
 	case 5:
 		if incumbent != nil {
-			head.aborted = true
+			head.aborted, head.gateStep = true, -1
 			f.logf("abort %s", head.name)
 		}
 	case 6:
-		head.aborted = false
+		if b&0x10 != 0 {
+			head.gateFails = true // its next gate judged fails
+			return nil
+		}
+		head.aborted, head.gateStep = false, -1
 	case 7:
 		f.lateUntil[c] = f.tick + 1 + int(b>>4)
 	case 8:
@@ -421,6 +491,7 @@ var simStrategies = [][]convoyv1alpha1.StrategyStep{
 	presetSteps(convoyv1alpha1.PresetCanary),
 	presetSteps(convoyv1alpha1.PresetBlueGreen),
 	{step("warm", 100, 100, 0, 100), step("taste", 50, 100, 10, 90), step("half", 50, 50, 50, 50), step("full on", 100, 0, 100, 0)},
+	gatedVanguard(),
 }
 
 // runRollouts plays a fuzz input: a first release completed, then the
@@ -452,6 +523,7 @@ func FuzzRollouts(f *testing.F) {
 	f.Add(int64(2), uint8(2), []byte{3, 0, 0, 24, 0, 0, 0, 0, 19, 0, 0, 34, 0, 0, 3, 0, 5, 0, 0})
 	f.Add(int64(3), uint8(3), []byte{3, 34, 0, 0, 3, 0, 18, 0, 0, 7, 0, 9, 0, 5, 0, 0, 6, 0})
 	f.Add(int64(4), uint8(1), []byte{3, 0, 17, 24, 0, 28, 0, 3, 29, 0, 39, 0, 0, 3, 3, 0, 0})
+	f.Add(int64(5), uint8(2), []byte{3, 0, 0, 0, 0, 20, 0, 0, 0, 0, 0, 0, 0, 22, 0, 0, 0, 0, 6, 36, 0, 0})
 	f.Fuzz(func(t *testing.T, seed int64, clusters uint8, actions []byte) {
 		fl, err := runRollouts(seed, clusters, actions, Plan, false)
 		if err != nil {

@@ -23,6 +23,12 @@ type world struct {
 	targetStep   int32
 	achievedStep int32
 
+	// gateWait is how many iterations a gated step's gates (soak,
+	// analysis) take to pass once its targets are achieved; gateSeen
+	// counts them, and gatePassed is what the controller tells Plan.
+	gateWait, gateSeen int
+	gatePassed         bool
+
 	installing []string            // clusters not installed yet, in the order they finish
 	specs      [4]map[string]int32 // by slot
 	pending    [4][]string         // clusters not ready yet, in the order they become ready
@@ -43,6 +49,7 @@ func (w *world) input() Input {
 		Clusters:     w.clusters,
 		Installed:    len(w.installing) == 0,
 		HasIncumbent: w.hasIncumbent,
+		GatePassed:   w.gatePassed,
 		Targets:      make(map[Target]Observed, 4),
 	}
 	if w.hasIncumbent {
@@ -122,7 +129,8 @@ const partialMoves = 1400
 // any, with the input the decision was made from; the world already holds
 // the patch. It records the achieved step as the release controller does.
 func (w *world) runStep(visit func(in Input, d Decision) error) (Decision, error) {
-	limit := w.bound()
+	limit := w.bound() + w.gateWait + 1
+	w.gatePassed, w.gateSeen = false, 0
 	for i := 0; ; i++ {
 		if i >= limit {
 			return Decision{}, fmt.Errorf("(d) step %d not done after %d iterations", w.targetStep, limit)
@@ -147,6 +155,11 @@ func (w *world) runStep(visit func(in Input, d Decision) error) (Decision, error
 		if d.WaitingFor == StageDone {
 			w.achievedStep = d.Step
 			return d, nil
+		}
+		if d.WaitingFor == StageAnalysis {
+			// The controller measures; the gate passes after gateWait.
+			w.gateSeen++
+			w.gatePassed = w.gateSeen > w.gateWait
 		}
 		w.tick()
 	}
@@ -245,9 +258,18 @@ func checkDecision(in Input, d Decision) error {
 			return fmt.Errorf("stage %s listed as achieved, but its target is not settled: %+v", stage, in.Targets[t])
 		}
 	}
-	if d.WaitingFor == StageDone {
+	gated := Gated(st, d.Backward, in.HasIncumbent)
+	switch {
+	case d.WaitingFor == StageDone && gated && !in.GatePassed:
+		return fmt.Errorf("(g) step %d done before its gates passed", d.Step)
+	case d.WaitingFor == StageAnalysis && (!gated || in.GatePassed):
+		return fmt.Errorf("(g) waits for analysis of step %d: gated %v, gate passed %v", d.Step, gated, in.GatePassed)
+	}
+	if d.WaitingFor == StageDone || d.WaitingFor == StageAnalysis {
+		// (g) gates are judged only on the step's traffic, every target
+		// settled, and nothing moves while they are.
 		if d.Patch != nil {
-			return fmt.Errorf("done, yet patching %+v", d.Patch)
+			return fmt.Errorf("%s, yet patching %+v", d.WaitingFor, d.Patch)
 		}
 		for _, t := range slotTargets {
 			if inPlay(t) && !settled(t) {

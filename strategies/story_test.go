@@ -10,6 +10,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	convoyv1alpha1 "github.com/convoy-rollouts/convoy/apis/convoy/v1alpha1"
 )
@@ -29,6 +32,8 @@ type story struct {
 	start        int32
 	hasIncumbent bool
 	walk         []int32 // the target steps set one after another
+	// gateWait is how many iterations gated steps wait for their gates.
+	gateWait int
 }
 
 const (
@@ -76,7 +81,27 @@ its traffic rises: the weight rises onto the warm capacity first, capacity falls
 		step("full on", 100, 0, 100, 0),
 	},
 	start: newRelease, hasIncumbent: true, walk: []int32{0, 1, 2, 3},
+}, {
+	file: "analysis-gate.story",
+	about: `The vanguard preset with gates on step 1 (canary): a 5-minute soak and an error-rate check.
+Once the canary's capacity and traffic are achieved in every cluster, the step waits at Analysis
+(here for two iterations) and is achieved only when its gates pass. Nothing moves meanwhile, so
+the checks measure the step's own traffic. Step 2 has no gates and is achieved as before.`,
+	steps: gatedVanguard(),
+	start: 0, hasIncumbent: true, walk: []int32{1, 2},
+	gateWait: 2,
 }}
+
+// gatedVanguard is the vanguard preset with a soak and a check on its
+// canary step.
+func gatedVanguard() []convoyv1alpha1.StrategyStep {
+	steps := presetSteps(convoyv1alpha1.PresetVanguard)
+	steps[1].Pause = &convoyv1alpha1.StepPause{Duration: metav1.Duration{Duration: 5 * time.Minute}}
+	steps[1].Analysis = []convoyv1alpha1.AnalysisCheck{{Name: "error-rate", AnalysisCheckSpec: convoyv1alpha1.AnalysisCheckSpec{
+		Prometheus: &convoyv1alpha1.PrometheusCheck{Query: `sum(rate(errors{release="{{release}}"}[1m]))`, SuccessCondition: "result[0] < 0.05"},
+	}}}
+	return steps
+}
 
 func presetSteps(p convoyv1alpha1.StrategyPreset) []convoyv1alpha1.StrategyStep {
 	steps, err := Steps(convoyv1alpha1.Strategy{Preset: p})
@@ -120,7 +145,7 @@ func TestStories(t *testing.T) {
 // play runs the story once and returns the world it ends in.
 func (s story) play(t *testing.T, seed int64, log *strings.Builder) *world {
 	t.Helper()
-	w := &world{rng: rand.New(rand.NewSource(seed)), steps: s.steps, clusters: storyClusters, hasIncumbent: s.hasIncumbent}
+	w := &world{rng: rand.New(rand.NewSource(seed)), steps: s.steps, clusters: storyClusters, hasIncumbent: s.hasIncumbent, gateWait: s.gateWait}
 	if s.start == newRelease {
 		w.achievedStep = -1
 		w.installing = w.shuffled(w.clusters)

@@ -69,8 +69,12 @@ func run() error {
 		pprofOn                  = flag.Bool("pprof", false, "serve Go's profiles at /debug/pprof/ on the metrics address")
 		kubeQPS                  = flag.Float64("kube-api-qps", manager.DefaultQPS, "requests a second to the management cluster's API server")
 		kubeBurst                = flag.Int("kube-api-burst", manager.DefaultBurst, "burst of requests to the management cluster's API server")
+		prometheusURL            = flag.String("prometheus-url", "", "the global Prometheus (or Thanos, Mimir) that analysis checks query: global checks, and per-cluster checks in clusters without spec.prometheus")
+		prometheusSecret         = flag.String("prometheus-credentials-secret", "", "namespace/name of a Secret with the global Prometheus' credentials: token, or username and password, and ca.crt")
 		dnsZones, dnsNameservers stringList
+		webhookAllow             stringList
 	)
+	flag.Var(&webhookAllow, "analysis-webhook-allow", "a URL prefix that webhook analysis checks may call (repeatable; none allowed by default)")
 	flag.Var(&dnsZones, "dns-zone", "a zone the embedded DNS server is authoritative for (repeatable)")
 	flag.Var(&dnsNameservers, "dns-nameserver", "an NS record at each zone's apex (repeatable; default ns1.<zone>)")
 	logOpts := zap.Options{}
@@ -134,11 +138,16 @@ func run() error {
 			off[name] = true
 		}
 	}
+	globalPrometheus, err := prometheusEndpoint(*prometheusURL, *prometheusSecret)
+	if err != nil {
+		return err
+	}
 	if err := manager.Setup(mgr, manager.Options{
 		Renderer: renderer, Distinguish: kustomize.Distinguish, GlobalBlockNamespace: *blockNamespace, Disabled: off,
 		ClusterProbeInterval: *probeInterval, ClusterUnreachableThreshold: int32(*unreachableThreshold),
 		AllowLocalSources: *allowLocalSources, DNSLeaseNamespace: *dnsNamespace, DefaultAllowedHostnames: allowedHostnames, Shard: part,
-		Tenancy: &clusters.Tenancy{DefaultServiceAccount: *defaultServiceAccount, RequireServiceAccount: *requireServiceAccount},
+		Tenancy:          &clusters.Tenancy{DefaultServiceAccount: *defaultServiceAccount, RequireServiceAccount: *requireServiceAccount},
+		GlobalPrometheus: globalPrometheus, AnalysisWebhookAllow: webhookAllow,
 	}); err != nil {
 		return err
 	}
@@ -193,6 +202,29 @@ func setLogger(opts *zap.Options, format, level string) error {
 	}
 	ctrl.SetLogger(zap.New(zap.UseFlagOptions(opts)))
 	return nil
+}
+
+// prometheusEndpoint is the global Prometheus of --prometheus-url and
+// --prometheus-credentials-secret, nil without a URL.
+func prometheusEndpoint(url, secret string) (*convoyv1alpha1.PrometheusEndpoint, error) {
+	if url == "" {
+		if secret != "" {
+			return nil, fmt.Errorf("--prometheus-credentials-secret %q: without --prometheus-url there is no Prometheus to use it for", secret)
+		}
+		return nil, nil
+	}
+	if !strings.HasPrefix(url, "https://") && !strings.HasPrefix(url, "http://") {
+		return nil, fmt.Errorf("--prometheus-url %q: want an http:// or https:// URL", url)
+	}
+	endpoint := &convoyv1alpha1.PrometheusEndpoint{URL: url}
+	if secret != "" {
+		ns, name, ok := strings.Cut(secret, "/")
+		if !ok || ns == "" || name == "" {
+			return nil, fmt.Errorf("--prometheus-credentials-secret %q: want namespace/name", secret)
+		}
+		endpoint.CredentialsSecretRef = &convoyv1alpha1.SecretReference{Namespace: ns, Name: name}
+	}
+	return endpoint, nil
 }
 
 // stringList is a repeatable string flag.

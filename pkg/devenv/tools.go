@@ -90,3 +90,13 @@ func FindTools(dir string) (Tools, error) {
 	}
 	return t, nil
 }
+
+// FindPrometheus locates the Prometheus server of the pinned version in
+// dir, which analysis checks query in the tests and the demo.
+func FindPrometheus(dir string) (string, error) {
+	p := filepath.Join(dir, "prometheus-"+Versions["PROMETHEUS_VERSION"], "prometheus")
+	if _, err := os.Stat(p); err != nil {
+		return p, fmt.Errorf("prometheus %s missing (%s): run 'make tools' (a cold build takes about 4 minutes)", Versions["PROMETHEUS_VERSION"], p)
+	}
+	return p, nil
+}

@@ -87,6 +87,12 @@ type Options struct {
 	// clusters, RolloutBlock status). The zero value is one shard doing
 	// everything.
 	Shard shard.Shard
+	// GlobalPrometheus is the Prometheus of global analysis checks, and of
+	// per-cluster checks in clusters without their own; nil for none.
+	GlobalPrometheus *convoyv1alpha1.PrometheusEndpoint
+	// AnalysisWebhookAllow are the URL prefixes webhook checks may call;
+	// none when empty.
+	AnalysisWebhookAllow []string
 }
 
 // Setup adds every enabled controller to mgr.
@@ -142,6 +148,8 @@ func Setup(mgr ctrl.Manager, opts Options) error {
 			return (&release.Reconciler{
 				Client: writer, APIReader: mgr.GetAPIReader(), Renderer: opts.Renderer,
 				Recorder: mgr.GetEventRecorder("convoy-release"),
+				Measurer: &release.AnalysisMeasurer{Reader: mgr.GetClient(), APIReader: mgr.GetAPIReader(),
+					Global: opts.GlobalPrometheus, WebhookAllow: opts.AnalysisWebhookAllow},
 			}).SetupWithManager(mgr)
 		},
 		"capacity": func() error {

@@ -32,6 +32,14 @@ var (
 		Name: "convoy_failed_steps_total",
 		Help: "Steps that stopped on an error that needs a change (a stalled release).",
 	}, []string{"namespace", "application"})
+	analysisGates = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "convoy_analysis_gates_total",
+		Help: "Step gates (soak and analysis checks) decided, by result: Successful, Failed or Inconclusive.",
+	}, []string{"namespace", "application", "result"})
+	analysisMeasurements = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "convoy_analysis_measurements_total",
+		Help: "Measurements of analysis checks, by check and what they came to: Successful, Failed, Inconclusive or Error.",
+	}, []string{"namespace", "application", "check", "phase"})
 	clusterReachable = prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Name: "convoy_cluster_reachable",
 		Help: "1 while convoy reaches the application cluster with its credentials, 0 when not.",
@@ -39,7 +47,7 @@ var (
 )
 
 func init() {
-	metrics.Registry.MustRegister(stepDuration, capacityToTraffic, aborts, failedSteps, clusterReachable)
+	metrics.Registry.MustRegister(stepDuration, capacityToTraffic, aborts, failedSteps, analysisGates, analysisMeasurements, clusterReachable)
 }
 
 // ObserveStep records how long a step took.
@@ -57,6 +65,16 @@ func CountAbort(namespace, app string) { aborts.WithLabelValues(namespace, app).
 
 // CountFailedStep counts a step that failed.
 func CountFailedStep(namespace, app string) { failedSteps.WithLabelValues(namespace, app).Inc() }
+
+// CountGate counts a step gate decided.
+func CountGate(namespace, app, result string) {
+	analysisGates.WithLabelValues(namespace, app, result).Inc()
+}
+
+// CountMeasurement counts a measurement of a check.
+func CountMeasurement(namespace, app, check, phase string) {
+	analysisMeasurements.WithLabelValues(namespace, app, check, phase).Inc()
+}
 
 // SetClusterReachable records a cluster's last probe.
 func SetClusterReachable(cluster string, reachable bool) {

@@ -20,13 +20,25 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
+	convoyv1alpha1 "github.com/convoy-rollouts/convoy/apis/convoy/v1alpha1"
 	"github.com/convoy-rollouts/convoy/pkg/dnsfeed"
 	"github.com/convoy-rollouts/convoy/pkg/manager"
 	"github.com/convoy-rollouts/convoy/pkg/render/kustomize"
+	"github.com/convoy-rollouts/convoy/test/prometheus"
 	"github.com/convoy-rollouts/convoy/test/testenv"
 )
 
-func TestMain(m *testing.M) { os.Exit(testenv.Run(m)) }
+func TestMain(m *testing.M) {
+	code := testenv.Run(m)
+	if suitePrometheus != nil {
+		suitePrometheus.Stop()
+	}
+	os.Exit(code)
+}
+
+// suitePrometheus is the real Prometheus the manager's analysis checks
+// query (its global one), scraping an exporter the tests set samples on.
+var suitePrometheus *prometheus.Server
 
 var startOnce sync.Once
 
@@ -93,7 +105,15 @@ func startManager(t testing.TB) *testenv.Env {
 		if err != nil {
 			t.Fatal(err)
 		}
+		if err := hooks.start(); err != nil {
+			t.Fatal(err)
+		}
+		if suitePrometheus, err = prometheus.New(); err != nil {
+			t.Fatal(err)
+		}
 		err = manager.Setup(mgr, manager.Options{
+			AnalysisWebhookAllow: []string{hooks.url},
+			GlobalPrometheus:     &convoyv1alpha1.PrometheusEndpoint{URL: suitePrometheus.URL},
 			Renderer:             renderer,
 			Distinguish:          kustomize.Distinguish,
 			GlobalBlockNamespace: "convoy-system",

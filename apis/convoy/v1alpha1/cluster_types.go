@@ -34,6 +34,27 @@ type ClusterSpec struct {
 	// Scheduling tunes how new Releases are placed on the cluster.
 	// +optional
 	Scheduling ClusterScheduling `json:"scheduling,omitempty"`
+
+	// Prometheus is the cluster's own Prometheus, which the analysis checks
+	// of a step query for this cluster. Without it, they query the
+	// manager's global Prometheus (--prometheus-url).
+	// +optional
+	Prometheus *PrometheusEndpoint `json:"prometheus,omitempty"`
+}
+
+// PrometheusEndpoint is a Prometheus HTTP API, or one that speaks it
+// (Thanos, Mimir).
+type PrometheusEndpoint struct {
+	// URL of the API, such as https://prometheus.eu-west-1.example:9090.
+	// +kubebuilder:validation:MaxLength=2048
+	// +kubebuilder:validation:Pattern=`^https?://\S+$`
+	URL string `json:"url"`
+
+	// CredentialsSecretRef names a Secret with a bearer token ("token") or
+	// a user name and password ("username", "password"), and the CA that
+	// signed the server's certificate ("ca.crt"). TLS is always verified.
+	// +optional
+	CredentialsSecretRef *SecretReference `json:"credentialsSecretRef,omitempty"`
 }
 
 // SecretReference names a Secret in a namespace.

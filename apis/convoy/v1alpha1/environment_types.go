@@ -2,6 +2,7 @@ package v1alpha1
 
 import (
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 // ReleaseEnvironment is everything a Release needs to roll out: what to
@@ -212,7 +213,35 @@ type StrategyStep struct {
 	// waits (or the last), even when spec.targetStep names this step.
 	// +optional
 	WaitForCommand *bool `json:"waitForCommand,omitempty"`
+
+	// Pause is a minimum soak: once the step's capacity and traffic are
+	// achieved in every cluster, it counts as achieved only after this long.
+	// +optional
+	Pause *StepPause `json:"pause,omitempty"`
+
+	// Analysis are checks that must pass, after the step's traffic is
+	// served, for the step to count as achieved. A check failing in any
+	// cluster fails the step in every cluster.
+	// +optional
+	// +listType=map
+	// +listMapKey=name
+	// +kubebuilder:validation:MaxItems=16
+	Analysis []AnalysisCheck `json:"analysis,omitempty"`
+
+	// ProgressDeadline fails the step when it is not achieved (soak and
+	// checks included) this long after it began.
+	// +optional
+	ProgressDeadline *metav1.Duration `json:"progressDeadline,omitempty"`
+
+	// OnFailure is what a failed step does: Abort (the default) aborts the
+	// release in every cluster; Hold stalls it for a person.
+	// +optional
+	OnFailure FailurePolicy `json:"onFailure,omitempty"`
 }
+
+// Gated reports whether the step has gates beyond its capacity and
+// traffic: a soak or analysis checks.
+func (s StrategyStep) Gated() bool { return s.Pause != nil || len(s.Analysis) > 0 }
 
 // Waits reports whether the release stops at this step for a command.
 func (s StrategyStep) Waits() bool { return s.WaitForCommand == nil || *s.WaitForCommand }

@@ -65,6 +65,11 @@ type ReleaseStatus struct {
 	// +listType=map
 	// +listMapKey=type
 	Strategy []StepCondition `json:"strategy,omitempty"`
+
+	// Gate is the state of the gates (progress deadline, soak, analysis)
+	// of the step being executed.
+	// +optional
+	Gate *StepGate `json:"gate,omitempty"`
 }
 
 // AchievedStep names a step a release has achieved.
@@ -76,14 +81,17 @@ type AchievedStep struct {
 }
 
 // WaitingFor names the stage of a step a release waits on.
-// +kubebuilder:validation:Enum=Installation;Capacity;Traffic;Command
+// +kubebuilder:validation:Enum=Installation;Capacity;Traffic;Analysis;Command
 type WaitingFor string
 
 const (
 	WaitingForInstallation WaitingFor = "Installation"
 	WaitingForCapacity     WaitingFor = "Capacity"
 	WaitingForTraffic      WaitingFor = "Traffic"
-	WaitingForCommand      WaitingFor = "Command"
+	// WaitingForAnalysis: the step's capacity and traffic are achieved;
+	// its soak or its checks are not yet.
+	WaitingForAnalysis WaitingFor = "Analysis"
+	WaitingForCommand  WaitingFor = "Command"
 )
 
 // StepCondition is a condition of the strategy for one step, such as

@@ -295,5 +295,42 @@ func aborted() fixture {
 	return f
 }
 
-// fixtures are the rollouts every printer is tested with.
-func fixtures() []fixture { return []fixture{midStep(), firstComplete(), aborted()} }
+// analysisGate: web's contender has the canary step's traffic in every
+// cluster and waits for its gate: an error-rate check measured in each
+// cluster, and a soak.
+func analysisGate() fixture {
+	f := midStep()
+	f.name = "analysis"
+	var r *convoyv1alpha1.Release
+	for _, o := range f.objects {
+		if rel, ok := o.(*convoyv1alpha1.Release); ok && rel.Name == "web-6e37cb25-2" {
+			r = rel
+		}
+	}
+	r.Status.WaitingFor = convoyv1alpha1.WaitingForAnalysis
+	r.Status.Strategy = strategy(1, "")
+	r.Status.Conditions = notReady("StepInProgress", "step 1 (half): waiting for the step's gates: waiting for error-rate in us-east-1 (1/3 measured), the soak of 10m0s, 7m0s left")
+	measured := func(phase, value string, at time.Duration) convoyv1alpha1.Measurement {
+		return convoyv1alpha1.Measurement{Time: ago(at), Phase: phase, Value: value, Message: `query sum(rate(http_errors{release="web-6e37cb25-2"}[1m]))`}
+	}
+	r.Status.Gate = &convoyv1alpha1.StepGate{Step: 1, ObservedGeneration: r.Generation, BeganAt: ago(6 * time.Minute), ServedAt: ptr(ago(3 * time.Minute)),
+		Phase: "Running", Message: "waiting for error-rate in us-east-1 (1/3 measured), the soak of 10m0s, 7m0s left",
+		Checks: []convoyv1alpha1.CheckStatus{
+			{Name: "error-rate", Cluster: "eu-west-1", Phase: "Successful", Measured: 3, Successful: 3,
+				Measurements: []convoyv1alpha1.Measurement{measured("Successful", "[0.011]", 3*time.Minute), measured("Successful", "[0.009]", 2*time.Minute), measured("Successful", "[0.012]", time.Minute)}},
+			{Name: "error-rate", Cluster: "us-east-1", Phase: "Running", Measured: 2, Successful: 1, Errors: 1, ConsecutiveErrors: 1,
+				Measurements: []convoyv1alpha1.Measurement{measured("Successful", "[0.02]", 2*time.Minute), {Time: ago(time.Minute), Phase: "Error", Message: "prometheus http://127.0.0.1:9090: connection refused"}}},
+			{Name: "smoke", Phase: "Successful", Measured: 1, Successful: 1,
+				Measurements: []convoyv1alpha1.Measurement{{Time: ago(3 * time.Minute), Phase: "Successful", Value: "200 OK", Message: "POST http://127.0.0.1:8080/smoke"}}},
+		}}
+	return f
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// fixtures are the rollouts every printer is tested with; the analysis
+// one is the mid-step application further on, so list leaves it out.
+func fixtures() []fixture { return []fixture{midStep(), firstComplete(), aborted(), analysisGate()} }
+
+// distinctApplications are the fixtures of different Applications.
+func distinctApplications() []fixture { return []fixture{midStep(), firstComplete(), aborted()} }

@@ -47,7 +47,7 @@ func TestTreeFits100Columns(t *testing.T) {
 
 func TestListPrinters(t *testing.T) {
 	apps := []convoyv1alpha1.Application{}
-	for _, f := range fixtures() {
+	for _, f := range distinctApplications() {
 		for _, o := range f.objects {
 			if a, ok := o.(*convoyv1alpha1.Application); ok {
 				apps = append(apps, *a)

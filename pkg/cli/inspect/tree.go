@@ -94,6 +94,12 @@ func releaseNode(root *node, role string, r *ReleaseView, wide bool) {
 	if a := r.Aborted; a != nil {
 		n.add(abortText(a))
 	}
+	if g := r.Gate; g != nil {
+		gate := n.add(gateText(g))
+		for _, c := range g.Checks {
+			gate.add(checkText(c))
+		}
+	}
 	if wide {
 		n.add("source: " + r.Source)
 		if r.Message != "" {
@@ -132,6 +138,32 @@ func stateText(r *ReleaseView) string {
 		return "complete"
 	}
 	return ""
+}
+
+// gateText is a step's gate: "gate of step 2/3 canary: Running: waiting for ...".
+func gateText(g *GateView) string {
+	text := fmt.Sprintf("gate of step %s: %s", stepLabel(g.Step), g.Phase)
+	if g.Reason != "" {
+		text += " (" + g.Reason + ")"
+	}
+	if g.Message != "" {
+		text += ": " + g.Message
+	}
+	return text
+}
+
+// checkText is one check in one cluster: "check error-rate  eu-west-1
+// Running  2 measured, 0 failed  last Successful [0.012]".
+func checkText(c CheckView) string {
+	where := c.Cluster
+	if where == "" {
+		where = "global"
+	}
+	text := fmt.Sprintf("check %s  %s  %s  %d measured, %d failed", c.Name, where, c.Phase, c.Measured, c.Failed)
+	if c.LastPhase != "" {
+		text += "  last " + strings.TrimSpace(c.LastPhase+" "+c.LastValue)
+	}
+	return text
 }
 
 func abortText(a *AbortView) string {

@@ -49,6 +49,32 @@ type ReleaseView struct {
 	Aborted   *AbortView `json:"aborted,omitempty"`
 	// Message is the Release's Ready condition message.
 	Message string `json:"message,omitempty"`
+	// Gate is the soak and analysis checks of the step executed last.
+	Gate *GateView `json:"gate,omitempty"`
+}
+
+// GateView is a step's gate: its soak and its analysis checks.
+type GateView struct {
+	Step *StepView `json:"step"`
+	// Phase is Running, Successful, Failed or Inconclusive.
+	Phase   string `json:"phase"`
+	Reason  string `json:"reason,omitempty"`
+	Message string `json:"message,omitempty"`
+	// Checks, one per check and cluster (one for a global check).
+	Checks []CheckView `json:"checks,omitempty"`
+}
+
+// CheckView is one check in one cluster, with its last measurement.
+type CheckView struct {
+	Name string `json:"name"`
+	// Cluster is empty for a global check.
+	Cluster  string `json:"cluster,omitempty"`
+	Phase    string `json:"phase"`
+	Measured int32  `json:"measured"`
+	Failed   int32  `json:"failed"`
+	// Last is the last measurement's phase and value.
+	LastPhase string `json:"lastPhase,omitempty"`
+	LastValue string `json:"lastValue,omitempty"`
 }
 
 // StepView locates a strategy step.
@@ -116,6 +142,7 @@ func releaseView(rel *kube.Release) *ReleaseView {
 	if st.AchievedStep != nil {
 		v.Achieved = stepView(steps, st.AchievedStep.Step)
 	}
+	v.Gate = gateView(steps, st.Gate)
 	v.WaitingFor = string(st.WaitingFor)
 	if st.WaitingFor != "" && st.WaitingFor != convoyv1alpha1.WaitingForCommand && len(st.Strategy) > 0 {
 		// The strategy conditions are all stamped with the step being
@@ -131,6 +158,21 @@ func releaseView(rel *kube.Release) *ReleaseView {
 				}
 			}
 		}
+	}
+	return v
+}
+
+func gateView(steps []convoyv1alpha1.StrategyStep, g *convoyv1alpha1.StepGate) *GateView {
+	if g == nil {
+		return nil
+	}
+	v := &GateView{Step: stepView(steps, g.Step), Phase: g.Phase, Reason: g.Reason, Message: g.Message}
+	for _, c := range g.Checks {
+		cv := CheckView{Name: c.Name, Cluster: c.Cluster, Phase: c.Phase, Measured: c.Measured, Failed: c.Failed}
+		if n := len(c.Measurements); n > 0 {
+			cv.LastPhase, cv.LastValue = c.Measurements[n-1].Phase, c.Measurements[n-1].Value
+		}
+		v.Checks = append(v.Checks, cv)
 	}
 	return v
 }

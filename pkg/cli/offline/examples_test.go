@@ -53,6 +53,7 @@ func TestExamplesAreValid(t *testing.T) {
 		{"custom-steps.yaml", "Application", renderChart},
 		{"regions-capabilities.yaml", "Application", renderChart},
 		{"blue-green.yaml", "Application", renderChart},
+		{"analysis.yaml", "Application", renderChart},
 		{"rolloutblock.yaml", "RolloutBlock", noRender},
 	}
 

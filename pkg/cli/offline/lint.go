@@ -1,10 +1,14 @@
 package offline
 
 import (
+	"errors"
 	"fmt"
 	"io"
 
 	"github.com/spf13/cobra"
+
+	convoyv1alpha1 "github.com/convoy-rollouts/convoy/apis/convoy/v1alpha1"
+	"github.com/convoy-rollouts/convoy/pkg/analysis"
 )
 
 func newLint(out io.Writer) *cobra.Command {
@@ -22,12 +26,18 @@ its field path, as the apiserver names it.
 
 A valid Application is then rendered as convoy render would (unless
 --no-render), so a chart version that does not exist or a template that
-fails is found too. Exits 0 when the Application is valid and renders,
-1 otherwise.`,
+fails is found too. The analysis checks of its steps are checked as the
+release controller will run them: a query's placeholders, and its
+successCondition and failureCondition as CEL (checks named by templateRef
+are checked when the Release is made). Exits 0 when the Application is
+valid and renders, 1 otherwise.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			m, app, err := f.load(cmd.Context(), cmd.InOrStdin())
 			if err != nil {
+				return err
+			}
+			if err := lintChecks(m, app); err != nil {
 				return err
 			}
 			if noRender {
@@ -46,4 +56,22 @@ fails is found too. Exits 0 when the Application is valid and renders,
 	f.add(cmd)
 	cmd.Flags().BoolVar(&noRender, "no-render", false, "check the Application only; do not fetch and render its source")
 	return cmd
+}
+
+// lintChecks checks every inline analysis check of the Application's
+// steps offline (analysis.Validate), and names each one that would not
+// run, with its field path.
+func lintChecks(m *manifest, app *convoyv1alpha1.Application) error {
+	var errs []error
+	for i, step := range app.Spec.Template.Strategy.Steps {
+		for j, check := range step.Analysis {
+			if check.TemplateRef != "" {
+				continue
+			}
+			if err := analysis.Validate(check.AnalysisCheckSpec); err != nil {
+				errs = append(errs, fmt.Errorf("%s: %s: spec.template.strategy.steps[%d].analysis[%d] (%s): %v", m.name, m.describe(), i, j, check.Name, err))
+			}
+		}
+	}
+	return errors.Join(errs...)
 }

@@ -132,7 +132,10 @@ func TestLintRejectsInvalidApplications(t *testing.T) {
 		{"no name", del("metadata", "name"), "metadata.name", "Required value"},
 		{"cluster count as a string", set("two", "spec", "template", "clusterRequirements", "regions", 1, "clusters"),
 			regions + "[1].clusters", "must be of type integer"},
-		{"unknown field", set("yes", "spec", "template", "strategy", "steps", 0, "pause"), steps + "[0].pause", "unknown field"},
+		{"unknown field", set("yes", "spec", "template", "strategy", "steps", 0, "pauze"), steps + "[0].pauze", "unknown field"},
+		{"check both prometheus and webhook", set([]any{map[string]any{"name": "errors", "prometheus": map[string]any{"query": "up"}, "webhook": map[string]any{"url": "https://hooks.example/ci"}}},
+			"spec", "template", "strategy", "steps", 1, "analysis"), steps + "[1].analysis[0]", "a check is exactly one of templateRef, prometheus or webhook"},
+		{"onFailure rollback", set("Rollback", "spec", "template", "strategy", "steps", 1, "onFailure"), steps + "[1].onFailure", `Unsupported value: "Rollback"`},
 		{"unknown metadata field", set("x", "metadata", "nam"), "metadata.nam", "unknown field"},
 	}
 
@@ -161,6 +164,31 @@ func TestLintRejectsInvalidApplications(t *testing.T) {
 			}
 			t.Errorf("no problem at %s saying %q:\n%s", tc.field, tc.msg, msg)
 		})
+	}
+}
+
+// Analysis checks are checked as the release controller will run them:
+// each query's placeholders and CEL conditions, every problem named.
+func TestLintChecksAnalysisOffline(t *testing.T) {
+	obj := readYAML(t, "testdata/application.yaml")
+	set([]any{
+		map[string]any{"name": "errors", "prometheus": map[string]any{"query": `sum(rate(errors{pod="{{pod}}"}[1m]))`, "successCondition": "result[0] < 0.05"}},
+		map[string]any{"name": "latency", "scope": "Global", "prometheus": map[string]any{"query": `max(p99{cluster="{{cluster}}"})`}},
+		map[string]any{"name": "saturation", "prometheus": map[string]any{"query": "max(cpu)", "successCondition": "result[0] <"}},
+		map[string]any{"name": "slo", "count": int64(3), "prometheus": map[string]any{"query": "slo", "failureCondition": "result[0] > 1"}},
+		map[string]any{"name": "good", "interval": "1m", "count": int64(3), "prometheus": map[string]any{"query": `sum(rate(errors{cluster="{{cluster}}",release="{{ release }}"}[{{interval}}]))`, "successCondition": "result[0] < 1"}},
+		map[string]any{"name": "shared", "templateRef": "error-rate"},
+	}, "spec", "template", "strategy", "steps", 1, "analysis")(obj)
+	r := run(t, "", "lint", "--no-render", "-f", writeYAML(t, obj))
+	wantError(t, r.err,
+		"spec.template.strategy.steps[1].analysis[0] (errors): prometheus.query: unknown placeholder {{pod}}",
+		"spec.template.strategy.steps[1].analysis[1] (latency): prometheus.query: placeholder {{cluster}} in a global check",
+		`spec.template.strategy.steps[1].analysis[2] (saturation): prometheus.successCondition "result[0] <"`,
+		"spec.template.strategy.steps[1].analysis[3] (slo): count 3: more than one measurement needs an interval")
+	for _, ok := range []string{"(good)", "(shared)"} {
+		if strings.Contains(r.err.Error(), ok) {
+			t.Errorf("lint refused a valid check %s:\n%v", ok, r.err)
+		}
 	}
 }
 

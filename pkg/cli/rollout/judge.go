@@ -6,6 +6,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 
 	convoyv1alpha1 "github.com/convoy-rollouts/convoy/apis/convoy/v1alpha1"
+	"github.com/convoy-rollouts/convoy/pkg/analysis"
 	"github.com/convoy-rollouts/convoy/pkg/conditions"
 )
 
@@ -56,6 +57,10 @@ func judge(app *convoyv1alpha1.Application, rel *convoyv1alpha1.Release, g goal)
 	}
 	if rel.Status.ObservedGeneration != rel.Generation {
 		return progressing, fmt.Sprintf("release %s: status catching up with its spec", rel.Name)
+	}
+	if g := rel.Status.Gate; g != nil && g.ObservedGeneration == rel.Generation && g.Phase == string(analysis.PhaseFailed) {
+		// Failed is final: the abort it makes follows in a moment.
+		return failed, fmt.Sprintf("release %s failed at step %d: %s: %s", rel.Name, g.Step, g.Reason, g.Message)
 	}
 	if s := meta.FindStatusCondition(rel.Status.Conditions, convoyv1alpha1.ConditionStalled); s != nil && s.Status == "True" {
 		return failed, fmt.Sprintf("release %s failed: %s: %s", rel.Name, s.Reason, s.Message)

@@ -64,6 +64,13 @@ func TestJudge(t *testing.T) {
 		}), step1, superseded, "superseded"},
 		{"gone", app(), nil, step1, superseded, "gone"},
 		{"aborted", app(), rel(func(r *convoyv1alpha1.Release) { r.Spec.Aborted = &convoyv1alpha1.Abort{Reason: "bad canary"} }), step1, failed, "aborted: bad canary"},
+		{"a failed gate, before its abort", app(), rel(func(r *convoyv1alpha1.Release) {
+			r.Status.Gate = &convoyv1alpha1.StepGate{Step: 1, ObservedGeneration: r.Generation, Phase: "Failed", Reason: "AnalysisFailed",
+				Message: "check errors in us-east-1 failed: Failed, value [0.2]"}
+		}), step1, failed, "failed at step 1: AnalysisFailed: check errors in us-east-1 failed: Failed, value [0.2]"},
+		{"a gate failed under an older spec", app(), rel(func(r *convoyv1alpha1.Release) {
+			r.Status.Gate = &convoyv1alpha1.StepGate{Step: 1, ObservedGeneration: r.Generation - 1, Phase: "Failed"}
+		}), step1, reached, "achieved step 1"},
 		{"stalled", app(), rel(func(r *convoyv1alpha1.Release) {
 			r.Status.Conditions = []metav1.Condition{cond(convoyv1alpha1.ConditionStalled, "InvalidStrategy")}
 		}), step1, failed, "failed: InvalidStrategy"},

@@ -116,8 +116,8 @@ func (r *Reconciler) syncContender(ctx context.Context, app *convoyv1alpha1.Appl
 	}
 	if err != nil {
 		reason := string(render.ReasonOf(err))
-		conditions.MarkStalled(&app.Status.Conditions, gen, reason, "resolving the source: "+err.Error())
-		r.Recorder.Eventf(app, nil, corev1.EventTypeWarning, reason, "CreateRelease", "resolving the source: %v", err)
+		conditions.MarkStalled(&app.Status.Conditions, gen, reason, "no new release: "+err.Error())
+		r.Recorder.Eventf(app, nil, corev1.EventTypeWarning, reason, "CreateRelease", "no new release: %v", err)
 		return ctrl.Result{RequeueAfter: retryResolve}, nil
 	}
 

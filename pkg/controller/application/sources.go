@@ -5,10 +5,12 @@ import (
 	"fmt"
 
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	convoyv1alpha1 "github.com/convoy-rollouts/convoy/apis/convoy/v1alpha1"
+	"github.com/convoy-rollouts/convoy/pkg/analysis"
 	"github.com/convoy-rollouts/convoy/pkg/render"
 	"github.com/convoy-rollouts/convoy/pkg/roles"
 	"github.com/convoy-rollouts/convoy/pkg/rolloutblock"
@@ -25,12 +27,51 @@ func (r *Reconciler) pin(ctx context.Context, app *convoyv1alpha1.Application) (
 		return env, render.Errorf("InvalidStrategy", "spec.template.strategy: %v", err)
 	}
 	env.Strategy = convoyv1alpha1.Strategy{Steps: steps}
-	creds, err := render.LoadCredentials(ctx, r.APIReader, app.Namespace, env.Source)
-	if err != nil {
+	if err := r.resolveChecks(ctx, app.Namespace, env.Strategy.Steps); err != nil {
 		return env, err
 	}
+	creds, err := render.LoadCredentials(ctx, r.APIReader, app.Namespace, env.Source)
+	if err != nil {
+		return env, fmt.Errorf("resolving the source: %w", err)
+	}
 	env.Source, err = r.Resolver.Resolve(ctx, env.Source, creds)
-	return env, err
+	if err != nil {
+		return env, fmt.Errorf("resolving the source: %w", err)
+	}
+	return env, nil
+}
+
+// Reasons an Application's analysis checks stop a new release.
+const (
+	ReasonAnalysisTemplateNotFound = "AnalysisTemplateNotFound"
+	ReasonInvalidAnalysis          = "InvalidAnalysis"
+)
+
+// resolveChecks inlines in each check the spec of the AnalysisTemplate it
+// names, from the Application's namespace only, so the Release keeps its
+// checks as they were when it was made; then it checks every check as the
+// release controller will run it (pkg/analysis.Validate).
+func (r *Reconciler) resolveChecks(ctx context.Context, ns string, steps []convoyv1alpha1.StrategyStep) error {
+	for i := range steps {
+		for j := range steps[i].Analysis {
+			check := &steps[i].Analysis[j]
+			field := fmt.Sprintf("spec.template.strategy.steps[%d].analysis[%d] (%s)", i, j, check.Name)
+			if check.TemplateRef != "" {
+				tmpl := &convoyv1alpha1.AnalysisTemplate{}
+				if err := r.Get(ctx, client.ObjectKey{Namespace: ns, Name: check.TemplateRef}, tmpl); err != nil {
+					if apierrors.IsNotFound(err) {
+						return render.Errorf(ReasonAnalysisTemplateNotFound, "%s: AnalysisTemplate %s not found in namespace %s", field, check.TemplateRef, ns)
+					}
+					return fmt.Errorf("%s: AnalysisTemplate %s/%s: %w", field, ns, check.TemplateRef, err)
+				}
+				check.AnalysisCheckSpec = tmpl.Spec.AnalysisCheckSpec
+			}
+			if err := analysis.Validate(check.AnalysisCheckSpec); err != nil {
+				return render.Errorf(ReasonInvalidAnalysis, "%s: %v", field, err)
+			}
+		}
+	}
+	return nil
 }
 
 // releasesOf lists the Application's Releases, oldest first.

@@ -14,12 +14,15 @@ import (
 // diagnosis and written at once. Conditions'
 // statuses and reasons, the step achieved, what the release waits for and
 // the generation observed are milestones, which convoy wait, the
-// application and the events follow, and are written at once.
+// application and the events follow, and are written at once. So is every
+// change of the step's gate: a measurement taken is written before the
+// next is, so that a restart never repeats or loses one.
 func progressOnly(before, after *convoyv1alpha1.Release) bool {
 	if before.Status.ObservedGeneration != after.Generation ||
 		!conditions.SameOutcome(before.Status.Conditions, after.Status.Conditions) ||
 		!equality.Semantic.DeepEqual(before.Status.AchievedStep, after.Status.AchievedStep) ||
 		before.Status.WaitingFor != after.Status.WaitingFor ||
+		!gateProgressOnly(before.Status.Gate, after.Status.Gate) ||
 		len(before.Status.Strategy) != len(after.Status.Strategy) {
 		return false
 	}
@@ -30,4 +33,16 @@ func progressOnly(before, after *convoyv1alpha1.Release) bool {
 		}
 	}
 	return true
+}
+
+// gateProgressOnly reports whether a gate changed only in the words of its
+// message (the soak's time left): measurements and decisions are
+// milestones.
+func gateProgressOnly(before, after *convoyv1alpha1.StepGate) bool {
+	if before == nil || after == nil {
+		return before == after
+	}
+	b, a := *before, *after
+	b.Message, a.Message = "", ""
+	return equality.Semantic.DeepEqual(b, a) && conditions.SameWords(before.Message, after.Message)
 }

@@ -4,12 +4,14 @@ import (
 	"context"
 	"time"
 
+	"github.com/go-logr/logr"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
 
 	convoyv1alpha1 "github.com/convoy-rollouts/convoy/apis/convoy/v1alpha1"
+	"github.com/convoy-rollouts/convoy/pkg/analysis"
 	"github.com/convoy-rollouts/convoy/pkg/conditions"
 	"github.com/convoy-rollouts/convoy/pkg/rolloutmetrics"
 )
@@ -26,6 +28,7 @@ func (r *Reconciler) notify(ctx context.Context, before, after *convoyv1alpha1.R
 		log.Info("step achieved", "step", a.Step, "stepName", a.Name)
 		observeStep(before, after, a.Step)
 	}
+	notifyGate(r, log, app, before, after)
 	wasAborted := conditions.IsTrue(before.Status.Conditions, convoyv1alpha1.ConditionAborted)
 	isAborted := conditions.IsTrue(after.Status.Conditions, convoyv1alpha1.ConditionAborted)
 	switch {
@@ -56,4 +59,38 @@ func observeStep(before, after *convoyv1alpha1.Release, step int32) {
 	if c := findStepCondition(after.Status.Strategy, convoyv1alpha1.ContenderAchievedCapacity); c != nil && c.Step == step && c.Status == metav1.ConditionTrue {
 		rolloutmetrics.ObserveCapacityToTraffic(after.Namespace, app, now.Sub(c.LastTransitionTime.Time))
 	}
+}
+
+// notifyGate tells of a step gate's new measurements and of its decision.
+func notifyGate(r *Reconciler, log logr.Logger, app string, before, after *convoyv1alpha1.Release) {
+	g := after.Status.Gate
+	if g == nil {
+		return
+	}
+	old := before.Status.Gate
+	same := old != nil && old.Step == g.Step && old.ObservedGeneration == g.ObservedGeneration
+	for _, c := range g.Checks {
+		var measured int32
+		if same {
+			for _, o := range old.Checks {
+				if o.Name == c.Name && o.Cluster == c.Cluster {
+					measured = o.Measured
+				}
+			}
+		}
+		// The new ones are the last few kept, at most.
+		for _, m := range c.Measurements[max(0, len(c.Measurements)-int(c.Measured-measured)):] {
+			rolloutmetrics.CountMeasurement(after.Namespace, app, c.Name, m.Phase)
+		}
+	}
+	if !decided(g) || same && old.Phase == g.Phase {
+		return
+	}
+	rolloutmetrics.CountGate(after.Namespace, app, g.Phase)
+	if g.Phase == string(analysis.PhaseSuccessful) {
+		r.Recorder.Eventf(after, nil, corev1.EventTypeNormal, "AnalysisPassed", "Analysis", "step %d: %s", g.Step, g.Message)
+	} else {
+		r.Recorder.Eventf(after, nil, corev1.EventTypeWarning, g.Reason, "Analysis", "step %d: %s", g.Step, g.Message)
+	}
+	log.Info("step gate decided", "step", g.Step, "phase", g.Phase, "reason", g.Reason, "message", g.Message)
 }

@@ -33,6 +33,8 @@ type Reconciler struct {
 	APIReader client.Reader
 	Renderer  render.Renderer
 	Recorder  events.EventRecorder
+	// Measurer takes the measurements of steps' analysis checks.
+	Measurer Measurer
 
 	apps appLocks
 	// progress spaces out the status writes that only report progress
@@ -82,8 +84,12 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	case err == nil:
 		err = r.drive(ctx, rel)
 	}
-	if errors.Is(err, errRequeue) {
+	var later *requeueAfter
+	switch {
+	case errors.Is(err, errRequeue):
 		requeue, err = 5*time.Second, nil
+	case errors.As(err, &later):
+		requeue, err = later.after, nil
 	}
 	var strategyErr *strategyError
 	if errors.As(err, &strategyErr) {

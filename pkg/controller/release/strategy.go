@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -121,7 +122,15 @@ func (r *Reconciler) executeStrategy(ctx context.Context, rel *convoyv1alpha1.Re
 			in.Superseded = append(in.Superseded, sup.observed)
 		}
 	}
+	in.GatePassed = gatePassed(rel, target)
 	decision, err := strategies.Plan(in)
+	if err != nil {
+		return &strategyError{err}
+	}
+	if abort := r.abortForGate(ctx, rel, in.HasIncumbent); abort != nil {
+		return abort
+	}
+	lookAgain, err := r.gate(ctx, rel, &in, &decision)
 	if err != nil {
 		return &strategyError{err}
 	}
@@ -145,8 +154,16 @@ func (r *Reconciler) executeStrategy(ctx context.Context, rel *convoyv1alpha1.Re
 	if decision.Release != "" {
 		waitedOn = superseded[decision.Release].targets
 	}
-	r.recordProgress(rel, decision, len(in.Clusters), waitDetail(decision.WaitingFor, own, theirs, waitedOn))
+	detail := waitDetail(decision.WaitingFor, own, theirs, waitedOn)
+	if decision.WaitingFor == strategies.StageAnalysis && rel.Status.Gate != nil {
+		detail = rel.Status.Gate.Message
+	}
+	r.recordProgress(rel, decision, len(in.Clusters), detail)
 	r.recordAbort(rel, decision, theirs != nil)
+	r.recordGate(rel, decision)
+	if lookAgain > 0 {
+		return &requeueAfter{lookAgain}
+	}
 	return nil
 }
 
@@ -200,12 +217,20 @@ const (
 // event may end.
 var errRequeue = errors.New("requeue")
 
+// requeueAfter asks for another reconcile at a known time: the next
+// measurement, the end of a soak, a progress deadline.
+type requeueAfter struct{ after time.Duration }
+
+func (e *requeueAfter) Error() string { return fmt.Sprintf("requeue after %s", e.after) }
+
 // abortedSteps are the steps an aborted release executes: its step 0 with
 // everything given back to the incumbent, so a contender whose pods never
 // became ready keeps none, and no step that does not wait passes on its
 // own.
 func abortedSteps(steps []convoyv1alpha1.StrategyStep) []convoyv1alpha1.StrategyStep {
 	aborted := slices.Clone(steps)
+	// A retreat has no gates: it is the safe move, and must not wait.
+	aborted[0].Pause, aborted[0].Analysis, aborted[0].ProgressDeadline = nil, nil, nil
 	aborted[0].Capacity = convoyv1alpha1.CapacitySplit{Contender: 0, Incumbent: 100}
 	// The same total as every step's, so no move outgrows capacity (I1).
 	aborted[0].Traffic = convoyv1alpha1.TrafficSplit{Contender: 0, Incumbent: steps[0].Traffic.Contender + steps[0].Traffic.Incumbent}
@@ -350,6 +375,8 @@ func waitingFor(s strategies.Stage) convoyv1alpha1.WaitingFor {
 		return convoyv1alpha1.WaitingForInstallation
 	case strategies.StageContenderCapacity, strategies.StageIncumbentCapacity, strategies.StageSupersededCapacity:
 		return convoyv1alpha1.WaitingForCapacity
+	case strategies.StageAnalysis:
+		return convoyv1alpha1.WaitingForAnalysis
 	default:
 		return convoyv1alpha1.WaitingForTraffic
 	}
@@ -364,6 +391,7 @@ func stageText(s strategies.Stage) string {
 		strategies.StageIncumbentCapacity:  "the incumbent's capacity",
 		strategies.StageSupersededTraffic:  "the traffic to leave the superseded release",
 		strategies.StageSupersededCapacity: "the capacity to leave the superseded release",
+		strategies.StageAnalysis:           "the step's gates",
 	}[s]
 }
 
