@@ -227,6 +227,21 @@ func TestAnalysisFailureHolds(t *testing.T) {
 	}
 }
 
+// passedGate reads the release's gate and fails the test unless it passed
+// with one check per cluster.
+func passedGate(ctx context.Context, t *testing.T, mgmt client.Client, rel *convoyv1alpha1.Release, clusters []string) *convoyv1alpha1.StepGate {
+	t.Helper()
+	got := &convoyv1alpha1.Release{}
+	if err := mgmt.Get(ctx, client.ObjectKeyFromObject(rel), got); err != nil {
+		t.Fatal(err)
+	}
+	g := got.Status.Gate
+	if g == nil || g.Phase != string(analysis.PhaseSuccessful) || len(g.Checks) != len(clusters) {
+		t.Fatalf("gate %+v, want Successful with one check per cluster", g)
+	}
+	return g
+}
+
 // errorRatio is the exporter's series that the Prometheus checks query: an
 // error ratio per cluster and release, which the test sets.
 const errorRatio = "convoy_test_error_ratio"
@@ -252,14 +267,7 @@ func TestAnalysisPrometheusCheckPasses(t *testing.T) {
 		suitePrometheus.Exporter.Set(errorRatio, 0.01, "cluster", c, "release", second.Name, "namespace", ns)
 	}
 	expectCLI(t, env, ns, 0, []string{"achieved step 1 (2/3 canary)"}, "advance", "prom-ok", "--wait", "--timeout", "2m")
-	rel := &convoyv1alpha1.Release{}
-	if err := mgmt.Get(ctx, client.ObjectKeyFromObject(&second), rel); err != nil {
-		t.Fatal(err)
-	}
-	g := rel.Status.Gate
-	if g == nil || g.Phase != string(analysis.PhaseSuccessful) || len(g.Checks) != len(clusters) {
-		t.Fatalf("gate %+v, want Successful with one check per cluster", g)
-	}
+	g := passedGate(ctx, t, mgmt, &second, clusters)
 	for _, c := range g.Checks {
 		last := c.Measurements[len(c.Measurements)-1]
 		if c.Measured != 2 || last.Value != "[0.01]" || !strings.Contains(last.Message, `cluster="`+c.Cluster+`"`) {
@@ -296,5 +304,42 @@ func TestAnalysisPrometheusCheckFailsInOneCluster(t *testing.T) {
 		if !strings.Contains(rel.Spec.Aborted.Reason, want) {
 			t.Errorf("abort reason %q does not say %q", rel.Spec.Aborted.Reason, want)
 		}
+	}
+}
+
+// A check can use convoy's own DNS answer counts, scraped by the suite's
+// Prometheus from the manager's /metrics: the canary passes once clients
+// resolving its hostname got answers pointing at it in every cluster.
+func TestAnalysisPrometheusCheckOnRealDNSAnswers(t *testing.T) {
+	check := &convoyv1alpha1.AnalysisCheck{Name: "answered", AnalysisCheckSpec: convoyv1alpha1.AnalysisCheckSpec{
+		Interval: &metav1.Duration{Duration: 2 * time.Second},
+		Prometheus: &convoyv1alpha1.PrometheusCheck{
+			Query:            `sum(convoy_dns_answers_total{release="{{release}}", cluster="{{cluster}}"})`,
+			SuccessCondition: "size(result) == 1 && result[0] > 0",
+		},
+	}}
+	env, ctx, mgmt, ns, second, clusters := gatedRollout(t, "answered", "", check)
+	// Clients resolve the hostname meanwhile: bounded in count and time.
+	r := newResolver(t, "answered."+ns+"."+dnsZone)
+	resolving, stop := context.WithTimeout(ctx, 90*time.Second)
+	defer stop()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := 0; i < 20000 && resolving.Err() == nil; i++ {
+			_, _ = r.answer()
+			time.Sleep(5 * time.Millisecond)
+		}
+	}()
+	expectCLI(t, env, ns, 0, []string{"achieved step 1 (2/3 canary)"}, "advance", "answered", "--wait", "--timeout", "2m")
+	stop()
+	<-done
+	g := passedGate(ctx, t, mgmt, &second, clusters)
+	for _, c := range g.Checks {
+		last := c.Measurements[len(c.Measurements)-1]
+		if last.Phase != string(analysis.PhaseSuccessful) || last.Value == "[]" {
+			t.Errorf("check in %s: last measurement %+v, want a positive answer count", c.Cluster, last)
+		}
+		t.Logf("DNS answers pointing at %s in %s when checked: %s (%d measurements, %d of them errors)", second.Name, c.Cluster, last.Value, c.Measured, c.Errors)
 	}
 }

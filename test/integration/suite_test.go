@@ -19,11 +19,13 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	convoyv1alpha1 "github.com/convoy-rollouts/convoy/apis/convoy/v1alpha1"
 	"github.com/convoy-rollouts/convoy/pkg/dnsfeed"
 	"github.com/convoy-rollouts/convoy/pkg/manager"
 	"github.com/convoy-rollouts/convoy/pkg/render/kustomize"
+	"github.com/convoy-rollouts/convoy/test/managerproc"
 	"github.com/convoy-rollouts/convoy/test/prometheus"
 	"github.com/convoy-rollouts/convoy/test/testenv"
 )
@@ -101,14 +103,19 @@ func startManager(t testing.TB) *testenv.Env {
 		if err != nil {
 			t.Fatal(err)
 		}
-		mgr, err := ctrl.NewManager(env.ManagementConfig(t), testenv.ManagerOptions())
+		// The manager's /metrics on loopback, scraped by the suite's
+		// Prometheus: checks can query convoy's real DNS answer counts.
+		opts := testenv.ManagerOptions()
+		metricsAddr := managerproc.FreeAddr(t)
+		opts.Metrics = metricsserver.Options{BindAddress: metricsAddr}
+		mgr, err := ctrl.NewManager(env.ManagementConfig(t), opts)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if err := hooks.start(); err != nil {
 			t.Fatal(err)
 		}
-		if suitePrometheus, err = prometheus.New(); err != nil {
+		if suitePrometheus, err = prometheus.New(metricsAddr); err != nil {
 			t.Fatal(err)
 		}
 		err = manager.Setup(mgr, manager.Options{

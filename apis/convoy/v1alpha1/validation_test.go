@@ -270,6 +270,23 @@ func TestValidationAcceptsValidObjects(t *testing.T) {
 			a.Spec.Template.Traffic = &v1.TrafficSpec{DNS: &v1.DNSTraffic{Hostname: "web.example.com",
 				HealthCheck: &v1.DNSHealthCheck{Type: v1.DNSHealthCheckTCP, Port: 8443, IntervalSeconds: 1, FailureThreshold: 1, TimeoutSeconds: 1}}}
 		})},
+		{name: "gated step: soak, deadline, a PromQL check, a webhook check and a template", obj: app(func(a *v1.Application) {
+			s := &a.Spec.Template.Strategy.Steps[1]
+			s.Pause = &v1.StepPause{Duration: metav1.Duration{Duration: 5 * time.Minute}}
+			s.ProgressDeadline = &metav1.Duration{Duration: 15 * time.Minute}
+			s.OnFailure = v1.FailureHold
+			s.Analysis = []v1.AnalysisCheck{
+				{Name: "errors", AnalysisCheckSpec: v1.AnalysisCheckSpec{Count: 3, Interval: &metav1.Duration{Duration: time.Minute},
+					Prometheus: &v1.PrometheusCheck{Query: `sum(errors{cluster="{{cluster}}"})`, SuccessCondition: "result[0] < 1"}}},
+				{Name: "smoke", AnalysisCheckSpec: v1.AnalysisCheckSpec{Scope: v1.ScopeGlobal, Webhook: &v1.WebhookCheck{URL: "https://ci.example.com/smoke"}}},
+				{Name: "latency", TemplateRef: "p99"},
+			}
+		}), check: func(t *testing.T, got client.Object) {
+			s := got.(*v1.Application).Spec.Template.Strategy.Steps[1]
+			if len(s.Analysis) != 3 || s.Pause == nil || s.Pause.Duration.Duration != 5*time.Minute || s.OnFailure != v1.FailureHold {
+				t.Errorf("gated step read back as %+v", s)
+			}
+		}},
 		{name: "helm values and revision history limit", obj: app(func(a *v1.Application) {
 			a.Spec.RevisionHistoryLimit = ptr[int32](1)
 			a.Spec.Template.Values = &apiextensionsv1.JSON{Raw: []byte(`{"replicaCount":4,"image":{"tag":"v1.2.3"}}`)}
@@ -390,6 +407,21 @@ func TestValidationRejectsInvalidObjects(t *testing.T) {
 			steps + "[1].traffic.incumbent", "less than or equal to 10000"},
 		{"both traffic weights zero", app(func(a *v1.Application) { a.Spec.Template.Strategy.Steps[1].Traffic = v1.TrafficSplit{} }), nil,
 			steps + "[1].traffic", "contender and incumbent traffic weights must not both be zero"},
+
+		// Analysis.
+		{"a check both prometheus and webhook", app(func(a *v1.Application) {
+			a.Spec.Template.Strategy.Steps[1].Analysis = []v1.AnalysisCheck{{Name: "x", AnalysisCheckSpec: v1.AnalysisCheckSpec{
+				Prometheus: &v1.PrometheusCheck{Query: "up"}, Webhook: &v1.WebhookCheck{URL: "https://ci.example.com/x"}}}}
+		}), nil, steps + "[1].analysis[0]", "a check is exactly one of templateRef, prometheus or webhook"},
+		{"a check with nothing to measure", app(func(a *v1.Application) {
+			a.Spec.Template.Strategy.Steps[1].Analysis = []v1.AnalysisCheck{{Name: "x"}}
+		}), nil, steps + "[1].analysis[0]", "a check is exactly one of templateRef, prometheus or webhook"},
+		{"onFailure not Abort or Hold", app(func(a *v1.Application) { a.Spec.Template.Strategy.Steps[1].OnFailure = "Rollback" }), nil,
+			steps + "[1].onFailure", `Unsupported value: "Rollback"`},
+		{"a webhook that is not http", app(func(a *v1.Application) {
+			a.Spec.Template.Strategy.Steps[1].Analysis = []v1.AnalysisCheck{{Name: "x", AnalysisCheckSpec: v1.AnalysisCheckSpec{
+				Webhook: &v1.WebhookCheck{URL: "file:///etc/passwd"}}}}
+		}), nil, steps + "[1].analysis[0].webhook.url", "should match"},
 
 		// Source.
 		{"no source", app(func(a *v1.Application) { a.Spec.Template.Source = v1.Source{} }), nil,
