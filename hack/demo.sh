@@ -4,8 +4,9 @@
 # apply, then convoy advance --wait step by step, while measuring the
 # traffic split clients actually see from the DNS answers. Then a bad
 # release that stalls, convoy wait timing out with exit code 3, and convoy
-# abort giving everything back to the incumbent. Run it again at will;
-# make demo-down removes everything.
+# abort giving everything back to the incumbent. Last, a release no person
+# advances: its canary is judged by a real Prometheus from convoy's own DNS
+# answer counts. Run it again at will; make demo-down removes everything.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # shellcheck source=../pkg/devenv/versions.env
@@ -20,6 +21,9 @@ NS=demo
 APP=web
 CONVOY=bin/convoy
 KUBECTL=$(hack/tools.sh --print-dir)/kubernetes-$KUBE_VERSION/kubectl
+PROMETHEUS=$(hack/tools.sh --print-dir)/prometheus-$PROMETHEUS_VERSION/prometheus
+METRICS=127.0.0.1:8380
+PROM=127.0.0.1:9390
 START=$SECONDS
 
 step() { printf '\n\033[1m▶ %s\033[0m  (%ss)\n' "$*" "$((SECONDS - START))"; }
@@ -42,16 +46,21 @@ stop_background() {
   if [[ -f $pidfile ]]; then kill "$(cat "$pidfile")" 2>/dev/null || true; rm -f "$pidfile"; sleep 1; fi
 }
 
-step "1/7 Starting a management cluster and 3 application clusters in 2 regions"
+step "1/8 Starting a management cluster and 3 application clusters in 2 regions"
 run "$CONVOY" dev up --name "$NAME"
 # Its current context is the management cluster, where convoy and kubectl
 # work from here on.
 export KUBECONFIG=$STATE/kubeconfig
 
-step "2/7 Serving the example chart, and starting convoy's manager with its DNS server"
+step "2/8 Serving the example chart, and starting convoy's manager with its DNS server, and a Prometheus that scrapes it"
 background demo-charts "$CONVOY" dev charts --name "$NAME" examples/charts/hello --listen 127.0.0.1:8879
+printf 'global:\n  scrape_interval: 1s\nscrape_configs:\n- job_name: convoy\n  static_configs:\n  - targets: ["%s"]\n' "$METRICS" >"$STATE/prometheus.yml"
+rm -rf "$STATE/prometheus-data"
+background demo-prometheus "$PROMETHEUS" --config.file="$STATE/prometheus.yml" --storage.tsdb.path="$STATE/prometheus-data" \
+  --web.listen-address="$PROM" --log.level=warn
 background demo-manager bin/convoy-manager --kubeconfig "$STATE/kubeconfig" --context "$NAME-management" \
-  --dns-listen "$DNS" --dns-zone "$ZONE" --health-probe-bind-address 0 --metrics-bind-address 0 --cluster-probe-interval 5s --allow-local-sources
+  --dns-listen "$DNS" --dns-zone "$ZONE" --health-probe-bind-address 0 --metrics-bind-address "$METRICS" --cluster-probe-interval 5s --allow-local-sources \
+  --prometheus-url "http://$PROM"
 for _ in $(seq 60); do dig @"${DNS%:*}" -p "${DNS#*:}" +short +norec "$ZONE" SOA >/dev/null 2>&1 && break; sleep 1; done
 run dig @"${DNS%:*}" -p "${DNS#*:}" +norec +short "$ZONE" SOA || fail "the DNS server does not answer"
 say "manager log: $STATE/demo-manager.log"
@@ -64,13 +73,13 @@ run k create namespace "$NS"
 # with the ServiceAccount convoy impersonates there, and its hostnames.
 run "$CONVOY" tenants grant "$NS" --all --context-prefix "$NAME-" --hostnames "*.$ZONE"
 
-step "3/7 The first release: kubectl apply, then wait until it runs everywhere"
+step "3/8 The first release: kubectl apply, then wait until it runs everywhere"
 run k apply -f examples/demo/web.yaml
 run "$CONVOY" wait "$APP" -n "$NS" --complete --timeout 5m || fail "the first release did not complete"
 run "$CONVOY" get "$APP" -n "$NS"
 traffic
 
-step "4/7 A new release (greeting v2), moved step by step with convoy advance --wait"
+step "4/8 A new release (greeting v2), moved step by step with convoy advance --wait"
 run k -n "$NS" patch applications.convoy.dev "$APP" --type merge -p '{"spec":{"template":{"values":{"replicas":3,"greeting":"Hello from v2"}}}}'
 run "$CONVOY" wait "$APP" -n "$NS" --step dark --timeout 3m || fail "step dark was not achieved"
 run "$CONVOY" get "$APP" -n "$NS"
@@ -82,7 +91,7 @@ for s in canary half full; do
   traffic
 done
 
-step "5/7 A bad release: its pods never become ready"
+step "5/8 A bad release: its pods never become ready"
 run k -n "$NS" patch applications.convoy.dev "$APP" --type merge -p '{"spec":{"template":{"values":{"replicas":3,"greeting":"Hello from v3","nodeSelector":{"convoy.dev/nowhere":"true"}}}}}'
 say "its first step needs capacity it never gets, so convoy wait gives up (exit code 3: still progressing)"
 set +e
@@ -94,20 +103,34 @@ say "convoy wait exited with code $code"
 run "$CONVOY" get "$APP" -n "$NS"
 traffic
 
-step "6/7 convoy abort: everything back to the incumbent"
+step "6/8 convoy abort: everything back to the incumbent"
 bad=$(k -n "$NS" get applications.convoy.dev "$APP" -o jsonpath='{.status.contender}')
 run "$CONVOY" abort "$APP" -n "$NS" --reason "pods never became ready"
 run k -n "$NS" wait "releases.convoy.dev/$bad" --for=condition=Stalled --timeout 2m
 run "$CONVOY" get "$APP" -n "$NS"
 traffic
 
-step "7/7 Summary"
+step "7/8 A release no person advances: Prometheus judges its canary from convoy's DNS answers"
+say "every step moves on by itself; the canary soaks 3s under its traffic and passes only once"
+say "Prometheus, scraping convoy's DNS server, has seen clients answered with it in every cluster"
+run k -n "$NS" patch applications.convoy.dev "$APP" --type merge --patch-file examples/demo/automated-canary.yaml
+# Clients resolve the hostname meanwhile: 200 queries every half second,
+# for 3 minutes at most.
+background demo-clients bash -c "for _ in \$(seq 360); do '$CONVOY' dev traffic '$APP' -n '$NS' --name '$NAME' --dns '$DNS' --queries 200 >/dev/null 2>&1; sleep 0.5; done"
+run "$CONVOY" wait "$APP" -n "$NS" --complete --timeout 3m || fail "the automated release did not complete"
+stop_background demo-clients
+run "$CONVOY" get "$APP" -n "$NS"
+traffic
+
+step "8/8 Summary"
 say "convoy rolled release 2 of web out across 3 clusters in 2 regions in 4 steps, capacity"
 say "first and DNS weights only onto healthy capacity, and the measured shares above followed"
 say "each step. Release 3 never became ready: it stalled at its first step, never got a"
-say "single DNS answer, and convoy abort gave everything back to release 2."
+say "single DNS answer, and convoy abort gave everything back to release 2. Release 4 went"
+say "through every step alone, its canary passed by a real Prometheus query in each cluster."
 say ""
 say "Look around:  export KUBECONFIG=$STATE/kubeconfig"
+say "              curl -s 'http://$PROM/api/v1/query?query=convoy_dns_answers_total'"
 say "              $CONVOY get $APP -n $NS"
 say "              $CONVOY history $APP -n $NS"
 say "              dig @${DNS%:*} -p ${DNS#*:} web.$ZONE"

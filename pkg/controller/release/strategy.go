@@ -364,6 +364,14 @@ func (r *Reconciler) recordProgress(rel *convoyv1alpha1.Release, d strategies.De
 		conditions.MarkReady(&rel.Status.Conditions, gen, "LastStepAchieved", fmt.Sprintf("release complete at step %d (%s)", d.Step, step.Name))
 		return
 	}
+	if !step.Waits() && rel.Spec.Aborted == nil && !d.Backward {
+		// No resting point: the next reconcile takes up the next step, so
+		// nothing waits for a command (convoy wait must not read it so).
+		rel.Status.WaitingFor = ""
+		conditions.MarkReconciling(&rel.Status.Conditions, gen, "StepAchieved",
+			fmt.Sprintf("step %d (%s) achieved; moving on to step %d by itself (the step does not wait for a command)", d.Step, step.Name, d.Step+1))
+		return
+	}
 	rel.Status.WaitingFor = convoyv1alpha1.WaitingForCommand
 	conditions.MarkReady(&rel.Status.Conditions, gen, "StepAchieved",
 		fmt.Sprintf("step %d (%s) achieved; waiting for a command to move on (convoy advance)", d.Step, step.Name))
