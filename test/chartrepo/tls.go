@@ -102,6 +102,13 @@ func (ca *CA) ServerConfig(t testing.TB, requireClientCert bool) *tls.Config {
 	return cfg
 }
 
+// ServerCert issues a certificate and key for a server on 127.0.0.1, as
+// PEM files, for servers configured from files (Prometheus' web config).
+func (ca *CA) ServerCert(t testing.TB) (certPEM, keyPEM []byte) {
+	t.Helper()
+	return ca.issue(t, "127.0.0.1", x509.ExtKeyUsageServerAuth, []net.IP{net.IPv4(127, 0, 0, 1)})
+}
+
 // ClientCert issues a client certificate: what a client puts in tls.crt
 // and tls.key.
 func (ca *CA) ClientCert(t testing.TB) (certPEM, keyPEM []byte) {

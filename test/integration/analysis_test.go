@@ -152,6 +152,13 @@ func TestAnalysisGatePassesThenTheStepIsAchieved(t *testing.T) {
 	t.Logf("advance --wait to a gated step took %s", time.Since(asked).Round(time.Millisecond))
 	expectCLI(t, env, ns, 0, []string{"gate of step 2/3 canary: Successful", "check smoke  eu-west-1  Successful  2 measured, 0 failed  last Successful 200 OK"}, "get", "gated")
 	expectEvent(t, mgmt, ns, second.Name, "AnalysisPassed", fmt.Sprintf("%d checks passed, soaked 2s", len(clusters)))
+	// And the metrics: one gate passed, two successful measurements a cluster.
+	if got := metricsLine(t, `convoy_analysis_gates_total{application="gated",namespace="`+ns+`",result="Successful"}`); !strings.HasSuffix(got, " 1") {
+		t.Errorf("gates metric: %q, want 1", got)
+	}
+	if got := metricsLine(t, `convoy_analysis_measurements_total{application="gated",check="smoke",namespace="`+ns+`",phase="Successful"}`); !strings.HasSuffix(got, fmt.Sprintf(" %d", 2*len(clusters))) {
+		t.Errorf("measurements metric: %q, want %d", got, 2*len(clusters))
+	}
 }
 
 // A check failing in one cluster aborts the release in every cluster,

@@ -42,6 +42,9 @@ func TestMain(m *testing.M) {
 // query (its global one), scraping an exporter the tests set samples on.
 var suitePrometheus *prometheus.Server
 
+// suiteMetricsAddr serves the suite manager's /metrics.
+var suiteMetricsAddr string
+
 var startOnce sync.Once
 
 // dnsZone is the zone of the manager's DNS server, which listens on
@@ -106,8 +109,8 @@ func startManager(t testing.TB) *testenv.Env {
 		// The manager's /metrics on loopback, scraped by the suite's
 		// Prometheus: checks can query convoy's real DNS answer counts.
 		opts := testenv.ManagerOptions()
-		metricsAddr := managerproc.FreeAddr(t)
-		opts.Metrics = metricsserver.Options{BindAddress: metricsAddr}
+		suiteMetricsAddr = managerproc.FreeAddr(t)
+		opts.Metrics = metricsserver.Options{BindAddress: suiteMetricsAddr}
 		mgr, err := ctrl.NewManager(env.ManagementConfig(t), opts)
 		if err != nil {
 			t.Fatal(err)
@@ -115,7 +118,7 @@ func startManager(t testing.TB) *testenv.Env {
 		if err := hooks.start(); err != nil {
 			t.Fatal(err)
 		}
-		if suitePrometheus, err = prometheus.New(metricsAddr); err != nil {
+		if suitePrometheus, err = prometheus.New(suiteMetricsAddr); err != nil {
 			t.Fatal(err)
 		}
 		err = manager.Setup(mgr, manager.Options{

@@ -7,6 +7,8 @@ package prometheus
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"fmt"
 	"io"
 	"net"
@@ -22,6 +24,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/crypto/bcrypt"
+
 	"github.com/convoy-rollouts/convoy/pkg/devenv"
 )
 
@@ -36,6 +40,8 @@ type Server struct {
 	Exporter *Exporter
 	cmd      *exec.Cmd
 	dir      string
+	opts     Options
+	client   *http.Client
 }
 
 // Start runs Prometheus until tb's cleanup, scraping its exporter and the
@@ -51,9 +57,21 @@ func Start(tb testing.TB, extraTargets ...string) *Server {
 	return s
 }
 
+// Options secure a server: TLS with a certificate and key (PEM), and
+// basic auth for one user. The zero value serves plain HTTP to anyone.
+type Options struct {
+	CertPEM, KeyPEM []byte
+	// CAPEM signed CertPEM: the harness trusts it to see the server ready.
+	CAPEM              []byte
+	Username, Password string
+}
+
 // New runs Prometheus until Stop, or until the process that started it
 // dies: a test binary's suite keeps one for all its tests.
-func New(extraTargets ...string) (*Server, error) {
+func New(extraTargets ...string) (*Server, error) { return NewWith(Options{}, extraTargets...) }
+
+// NewWith is New with options.
+func NewWith(opts Options, extraTargets ...string) (*Server, error) {
 	bin, err := devenv.FindPrometheus(devenv.DefaultToolsDir())
 	if err != nil {
 		return nil, err
@@ -67,7 +85,7 @@ func New(extraTargets ...string) (*Server, error) {
 		exp.Close()
 		return nil, err
 	}
-	s := &Server{Exporter: exp, dir: dir}
+	s := &Server{Exporter: exp, dir: dir, opts: opts}
 	if err := s.start(bin, append([]string{exp.Addr}, extraTargets...)); err != nil {
 		s.Stop()
 		return nil, err
@@ -92,19 +110,59 @@ func (s *Server) start(bin string, targets []string) error {
 	}
 	defer log.Close()
 	addr := "127.0.0.1:" + strconv.Itoa(port)
-	s.cmd = exec.Command(bin, "--config.file="+filepath.Join(s.dir, "prometheus.yml"), "--storage.tsdb.path="+filepath.Join(s.dir, "data"),
-		"--web.listen-address="+addr, "--log.level=warn")
+	args := []string{"--config.file=" + filepath.Join(s.dir, "prometheus.yml"), "--storage.tsdb.path=" + filepath.Join(s.dir, "data"),
+		"--web.listen-address=" + addr, "--log.level=warn"}
+	scheme := "http"
+	s.client = http.DefaultClient
+	if web, err := s.webConfig(); err != nil {
+		return err
+	} else if web != "" {
+		args = append(args, "--web.config.file="+web)
+		if len(s.opts.CertPEM) > 0 {
+			scheme = "https"
+			pool := x509.NewCertPool()
+			pool.AppendCertsFromPEM(s.opts.CAPEM)
+			s.client = &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}}}
+		}
+	}
+	s.cmd = exec.Command(bin, args...)
 	s.cmd.Stdout, s.cmd.Stderr = log, log
 	s.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := s.cmd.Start(); err != nil {
 		return err
 	}
-	s.URL = "http://" + addr
+	s.URL = scheme + "://" + addr
 	if err := s.waitReady(30 * time.Second); err != nil {
 		out, _ := os.ReadFile(logPath)
 		return fmt.Errorf("prometheus on %s: %w\n%s", addr, err, out)
 	}
 	return nil
+}
+
+// webConfig writes Prometheus' web config for TLS and basic auth, and
+// returns its path; "" when neither is asked for.
+func (s *Server) webConfig() (string, error) {
+	var b strings.Builder
+	if len(s.opts.CertPEM) > 0 {
+		for name, pem := range map[string][]byte{"server.crt": s.opts.CertPEM, "server.key": s.opts.KeyPEM} {
+			if err := os.WriteFile(filepath.Join(s.dir, name), pem, 0o600); err != nil {
+				return "", err
+			}
+		}
+		fmt.Fprintf(&b, "tls_server_config:\n  cert_file: %s\n  key_file: %s\n", filepath.Join(s.dir, "server.crt"), filepath.Join(s.dir, "server.key"))
+	}
+	if s.opts.Username != "" {
+		hash, err := bcrypt.GenerateFromPassword([]byte(s.opts.Password), bcrypt.MinCost)
+		if err != nil {
+			return "", err
+		}
+		fmt.Fprintf(&b, "basic_auth_users:\n  %s: %s\n", strconv.Quote(s.opts.Username), strconv.Quote(string(hash)))
+	}
+	if b.Len() == 0 {
+		return "", nil
+	}
+	path := filepath.Join(s.dir, "web.yml")
+	return path, os.WriteFile(path, []byte(b.String()), 0o600)
 }
 
 // Stop kills the server and its exporter and removes its data.
@@ -136,7 +194,10 @@ func (s *Server) waitReady(timeout time.Duration) error {
 func (s *Server) ready(ctx context.Context) bool {
 	for _, path := range []string{"/-/ready", "/api/v1/query?query=" + "up%3D%3D1"} {
 		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, s.URL+path, nil)
-		resp, err := http.DefaultClient.Do(req)
+		if s.opts.Username != "" {
+			req.SetBasicAuth(s.opts.Username, s.opts.Password)
+		}
+		resp, err := s.client.Do(req)
 		if err != nil {
 			return false
 		}

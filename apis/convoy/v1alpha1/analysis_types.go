@@ -41,7 +41,7 @@ const (
 
 // AnalysisCheck is one check of a step: inline, or an AnalysisTemplate of
 // the Application's namespace by name.
-// +kubebuilder:validation:XValidation:rule="(has(self.templateRef) ? 1 : 0) + (has(self.prometheus) ? 1 : 0) + (has(self.webhook) ? 1 : 0) == 1",message="a check is exactly one of templateRef, prometheus or webhook"
+// +kubebuilder:validation:XValidation:rule="has(self.templateRef) || (has(self.prometheus) ? 1 : 0) + (has(self.webhook) ? 1 : 0) == 1",message="a check is a templateRef, or exactly one of prometheus or webhook"
 type AnalysisCheck struct {
 	// Name of the check, unique in its step.
 	// +kubebuilder:validation:MinLength=1
@@ -50,8 +50,9 @@ type AnalysisCheck struct {
 	Name string `json:"name"`
 
 	// TemplateRef names an AnalysisTemplate in the Application's namespace
-	// whose spec is this check's. It is resolved when the Release is made:
-	// a Release keeps its checks as they were.
+	// whose spec is this check's (it replaces any written here). It is
+	// resolved when the Release is made: a Release keeps its checks as they
+	// were, the template's spec inlined beside its name.
 	// +optional
 	// +kubebuilder:validation:MaxLength=253
 	TemplateRef string `json:"templateRef,omitempty"`

@@ -412,10 +412,10 @@ func TestValidationRejectsInvalidObjects(t *testing.T) {
 		{"a check both prometheus and webhook", app(func(a *v1.Application) {
 			a.Spec.Template.Strategy.Steps[1].Analysis = []v1.AnalysisCheck{{Name: "x", AnalysisCheckSpec: v1.AnalysisCheckSpec{
 				Prometheus: &v1.PrometheusCheck{Query: "up"}, Webhook: &v1.WebhookCheck{URL: "https://ci.example.com/x"}}}}
-		}), nil, steps + "[1].analysis[0]", "a check is exactly one of templateRef, prometheus or webhook"},
+		}), nil, steps + "[1].analysis[0]", "a check is a templateRef, or exactly one of prometheus or webhook"},
 		{"a check with nothing to measure", app(func(a *v1.Application) {
 			a.Spec.Template.Strategy.Steps[1].Analysis = []v1.AnalysisCheck{{Name: "x"}}
-		}), nil, steps + "[1].analysis[0]", "a check is exactly one of templateRef, prometheus or webhook"},
+		}), nil, steps + "[1].analysis[0]", "a check is a templateRef, or exactly one of prometheus or webhook"},
 		{"onFailure not Abort or Hold", app(func(a *v1.Application) { a.Spec.Template.Strategy.Steps[1].OnFailure = "Rollback" }), nil,
 			steps + "[1].onFailure", `Unsupported value: "Rollback"`},
 		{"a webhook that is not http", app(func(a *v1.Application) {

@@ -134,7 +134,7 @@ func TestLintRejectsInvalidApplications(t *testing.T) {
 			regions + "[1].clusters", "must be of type integer"},
 		{"unknown field", set("yes", "spec", "template", "strategy", "steps", 0, "pauze"), steps + "[0].pauze", "unknown field"},
 		{"check both prometheus and webhook", set([]any{map[string]any{"name": "errors", "prometheus": map[string]any{"query": "up"}, "webhook": map[string]any{"url": "https://hooks.example/ci"}}},
-			"spec", "template", "strategy", "steps", 1, "analysis"), steps + "[1].analysis[0]", "a check is exactly one of templateRef, prometheus or webhook"},
+			"spec", "template", "strategy", "steps", 1, "analysis"), steps + "[1].analysis[0]", "a check is a templateRef, or exactly one of prometheus or webhook"},
 		{"onFailure rollback", set("Rollback", "spec", "template", "strategy", "steps", 1, "onFailure"), steps + "[1].onFailure", `Unsupported value: "Rollback"`},
 		{"unknown metadata field", set("x", "metadata", "nam"), "metadata.nam", "unknown field"},
 	}

@@ -26,7 +26,36 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 			predicate.Or(predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{}))).
 		Owns(&convoyv1alpha1.Release{}).
 		Watches(&convoyv1alpha1.RolloutBlock{}, handler.EnqueueRequestsFromMapFunc(r.applicationsUnder)).
+		Watches(&convoyv1alpha1.AnalysisTemplate{}, handler.EnqueueRequestsFromMapFunc(r.applicationsUsing)).
 		Complete(shard.Reconciler(mgr, &convoyv1alpha1.Application{}, r))
+}
+
+// applicationsUsing maps an AnalysisTemplate to the Applications of its
+// namespace whose steps name it: one waiting for it makes its release as
+// soon as it exists.
+func (r *Reconciler) applicationsUsing(ctx context.Context, tmpl client.Object) []reconcile.Request {
+	list := &convoyv1alpha1.ApplicationList{}
+	if err := r.List(ctx, list, client.InNamespace(tmpl.GetNamespace())); err != nil {
+		return nil
+	}
+	var reqs []reconcile.Request
+	for _, app := range list.Items {
+		if namesTemplate(app.Spec.Template.Strategy, tmpl.GetName()) {
+			reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&app)})
+		}
+	}
+	return reqs
+}
+
+func namesTemplate(s convoyv1alpha1.Strategy, name string) bool {
+	for _, step := range s.Steps {
+		for _, check := range step.Analysis {
+			if check.TemplateRef == name {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // applicationsUnder maps a RolloutBlock to the Applications it may stop.
