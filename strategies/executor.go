@@ -190,8 +190,13 @@ func Plan(in Input) (Decision, error) {
 // compare and no one to go back to (as in Argo Rollouts, it skips them), and
 // a retreat is itself the safe move.
 func Gated(step convoyv1alpha1.StrategyStep, backward, hasIncumbent bool) bool {
-	return step.Gated() && !backward && hasIncumbent
+	return step.Gated() && Judged(backward, hasIncumbent)
 }
+
+// Judged reports whether a step executed in this direction is judged at
+// all, by gates or by a progress deadline: only going forward, with an
+// incumbent to protect.
+func Judged(backward, hasIncumbent bool) bool { return !backward && hasIncumbent }
 
 // visitOrder is the order in which a phase visits the targets of its
 // kind: going up the leader first, then the other release; going down the

@@ -70,7 +70,7 @@ func run() error {
 		kubeQPS                  = flag.Float64("kube-api-qps", manager.DefaultQPS, "requests a second to the management cluster's API server")
 		kubeBurst                = flag.Int("kube-api-burst", manager.DefaultBurst, "burst of requests to the management cluster's API server")
 		prometheusURL            = flag.String("prometheus-url", "", "the global Prometheus (or Thanos, Mimir) that analysis checks query: global checks, and per-cluster checks in clusters without spec.prometheus")
-		prometheusSecret         = flag.String("prometheus-credentials-secret", "", "namespace/name of a Secret with the global Prometheus' credentials: token, or username and password, and ca.crt")
+		prometheusSecret         = flag.String("prometheus-credentials-secret", "", "namespace/name of a Secret with the global Prometheus' credentials: token, or username and password, a client certificate (tls.crt, tls.key), and ca.crt")
 		dnsZones, dnsNameservers stringList
 		webhookAllow             stringList
 	)

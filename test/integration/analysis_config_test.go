@@ -14,6 +14,7 @@ import (
 
 	convoyv1alpha1 "github.com/convoy-rollouts/convoy/apis/convoy/v1alpha1"
 	"github.com/convoy-rollouts/convoy/pkg/analysis"
+	"github.com/convoy-rollouts/convoy/pkg/controller/application"
 	"github.com/convoy-rollouts/convoy/pkg/controller/release"
 	"github.com/convoy-rollouts/convoy/test/chartrepo"
 	"github.com/convoy-rollouts/convoy/test/prometheus"
@@ -136,17 +137,11 @@ func TestAnalysisTemplateIsInlinedIntoTheRelease(t *testing.T) {
 	if err := mgmt.Create(ctx, app); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, time.Minute, func() error {
-		got := &convoyv1alpha1.Application{}
-		if err := mgmt.Get(ctx, client.ObjectKeyFromObject(app), got); err != nil {
-			return err
-		}
-		want := "AnalysisTemplate smoke-test not found in namespace " + ns
-		if !conditionIs(got.Status.Conditions, convoyv1alpha1.ConditionStalled, "AnalysisTemplateNotFound") || !strings.Contains(conditionMessage(got.Status.Conditions, convoyv1alpha1.ConditionStalled), want) {
-			return fmt.Errorf("conditions %+v, want Stalled AnalysisTemplateNotFound saying %q", got.Status.Conditions, want)
-		}
-		return nil
-	})
+	waitCondition(t, mgmt, app, func() []metav1.Condition { return app.Status.Conditions }, convoyv1alpha1.ConditionStalled,
+		application.ReasonAnalysisTemplateNotFound, "AnalysisTemplate smoke-test not found in namespace "+ns)
+	if !conditionIs(app.Status.Conditions, convoyv1alpha1.ConditionStalled, application.ReasonAnalysisTemplateNotFound) {
+		t.Fatalf("conditions %+v, want Stalled True", app.Status.Conditions)
+	}
 	tmpl := &convoyv1alpha1.AnalysisTemplate{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "smoke-test"}, Spec: convoyv1alpha1.AnalysisTemplateSpec{
 		AnalysisCheckSpec: convoyv1alpha1.AnalysisCheckSpec{Count: 1, Webhook: &convoyv1alpha1.WebhookCheck{URL: hooks.url + "templated"}}}}
 	if err := mgmt.Create(ctx, tmpl); err != nil {
@@ -157,13 +152,4 @@ func TestAnalysisTemplateIsInlinedIntoTheRelease(t *testing.T) {
 	if check.TemplateRef != "smoke-test" || check.Webhook == nil || check.Webhook.URL != hooks.url+"templated" || check.Count != 1 {
 		t.Errorf("the release's check %+v, want the template's spec inlined, its name kept", check)
 	}
-}
-
-func conditionMessage(conds []metav1.Condition, typ string) string {
-	for _, c := range conds {
-		if c.Type == typ {
-			return c.Message
-		}
-	}
-	return ""
 }

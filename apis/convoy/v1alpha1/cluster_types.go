@@ -51,8 +51,10 @@ type PrometheusEndpoint struct {
 	URL string `json:"url"`
 
 	// CredentialsSecretRef names a Secret with a bearer token ("token") or
-	// a user name and password ("username", "password"), and the CA that
-	// signed the server's certificate ("ca.crt"). TLS is always verified.
+	// a user name and password ("username", "password"), a client
+	// certificate ("tls.crt", "tls.key"), and the CA that signed the
+	// server's certificate ("ca.crt", trusted beside the system's roots).
+	// TLS is always verified.
 	// +optional
 	CredentialsSecretRef *SecretReference `json:"credentialsSecretRef,omitempty"`
 }

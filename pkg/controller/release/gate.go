@@ -62,7 +62,7 @@ type MeasureRequest struct {
 // protect and not aborted, keeps gate state: a first release and a
 // retreat have nothing to soak or check.
 func gated(rel *convoyv1alpha1.Release, step convoyv1alpha1.StrategyStep, backward, hasIncumbent bool) bool {
-	return rel.Spec.Aborted == nil && !backward && hasIncumbent && (step.Gated() || step.ProgressDeadline != nil)
+	return rel.Spec.Aborted == nil && strategies.Judged(backward, hasIncumbent) && (step.Gated() || step.ProgressDeadline != nil)
 }
 
 // gateFor is the release's gate for step: the recorded one, or a fresh one
@@ -82,9 +82,6 @@ func gatePassed(rel *convoyv1alpha1.Release, step int32) bool {
 	g := rel.Status.Gate
 	return g != nil && g.Step == step && g.ObservedGeneration == rel.Generation && g.Phase == string(analysis.PhaseSuccessful)
 }
-
-// checkKey names one check in one cluster.
-type checkKey struct{ name, cluster string }
 
 // runGate brings the gate of the step up to date: it starts the soak and
 // the checks once the step's targets are achieved (waiting is true then),
@@ -129,6 +126,7 @@ func decided(g *convoyv1alpha1.StepGate) bool {
 func (r *Reconciler) measureDue(ctx context.Context, rel *convoyv1alpha1.Release, g *convoyv1alpha1.StepGate, step convoyv1alpha1.StrategyStep, clusters []string, now time.Time) time.Time {
 	type due struct {
 		status *convoyv1alpha1.CheckStatus
+		policy analysis.Policy
 		req    MeasureRequest
 		phase  analysis.Phase
 		value  string
@@ -141,16 +139,14 @@ func (r *Reconciler) measureDue(ctx context.Context, rel *convoyv1alpha1.Release
 			next = t
 		}
 	}
-	if step.Pause != nil {
-		if end := g.ServedAt.Add(step.Pause.Duration.Duration); now.Before(end) {
-			soon(end)
-		}
+	if end, soaking := soakEnd(g, step, now); soaking {
+		soon(end)
 	}
 	ensureChecks(g, step, clusters) // no append below: the pointers stay valid
 	for _, check := range step.Analysis {
+		policy := analysis.PolicyOf(check.AnalysisCheckSpec)
 		for _, cluster := range checkClusters(check, clusters) {
 			st := checkStatus(g, check.Name, cluster)
-			policy := policyOf(check)
 			if analysis.Phase(st.Phase) != analysis.PhaseRunning {
 				continue
 			}
@@ -159,7 +155,7 @@ func (r *Reconciler) measureDue(ctx context.Context, rel *convoyv1alpha1.Release
 				soon(at)
 				continue
 			}
-			todo = append(todo, &due{status: st, req: MeasureRequest{Release: rel, Step: g.Step, Check: check, Cluster: cluster, Clusters: clusters}})
+			todo = append(todo, &due{status: st, policy: policy, req: MeasureRequest{Release: rel, Step: g.Step, Check: check, Cluster: cluster, Clusters: clusters}})
 		}
 	}
 	if len(todo) == 0 {
@@ -182,10 +178,9 @@ func (r *Reconciler) measureDue(ctx context.Context, rel *convoyv1alpha1.Release
 	}
 	wg.Wait()
 	for _, d := range todo {
-		policy := policyOf(d.req.Check)
-		record(d.status, policy, convoyv1alpha1.Measurement{Time: metav1.NewTime(now), Phase: string(d.phase), Value: clip(d.value, 256), Message: clip(d.msg, 1024)})
+		record(d.status, d.policy, convoyv1alpha1.Measurement{Time: metav1.NewTime(now), Phase: string(d.phase), Value: clip(d.value, 256), Message: clip(d.msg, 1024)})
 		if analysis.Phase(d.status.Phase) == analysis.PhaseRunning {
-			soon(policy.NextAt(g.ServedAt.Time, now, tallyOf(d.status)))
+			soon(d.policy.NextAt(g.ServedAt.Time, now, tallyOf(d.status)))
 		}
 	}
 	return next
@@ -242,8 +237,13 @@ func checkStatus(g *convoyv1alpha1.StepGate, name, cluster string) *convoyv1alph
 	return &g.Checks[len(g.Checks)-1]
 }
 
-func policyOf(check convoyv1alpha1.AnalysisCheck) analysis.Policy {
-	return analysis.PolicyOf(check.AnalysisCheckSpec)
+// soakEnd is when the step's soak ends, and whether it is still going.
+func soakEnd(g *convoyv1alpha1.StepGate, step convoyv1alpha1.StrategyStep, now time.Time) (time.Time, bool) {
+	if step.Pause == nil {
+		return time.Time{}, false
+	}
+	end := g.ServedAt.Add(step.Pause.Duration.Duration)
+	return end, now.Before(end)
 }
 
 func tallyOf(st *convoyv1alpha1.CheckStatus) analysis.Tally {
@@ -276,28 +276,30 @@ func record(st *convoyv1alpha1.CheckStatus, policy analysis.Policy, m convoyv1al
 func judgeGate(g *convoyv1alpha1.StepGate, step convoyv1alpha1.StrategyStep, clusters []string, now time.Time) {
 	var running []string
 	ensureChecks(g, step, clusters) // every check is judged, measured or not
-	for _, st := range g.Checks {
-		where := st.Name
-		if st.Cluster != "" {
-			where += " in " + st.Cluster
-		}
-		switch analysis.Phase(st.Phase) {
-		case analysis.PhaseFailed:
-			g.Phase, g.Reason = string(analysis.PhaseFailed), ReasonAnalysisFailed
-			g.Message = fmt.Sprintf("check %s failed: %s", where, lastWords(st))
-			return
-		case analysis.PhaseInconclusive:
-			g.Phase, g.Reason = string(analysis.PhaseInconclusive), ReasonAnalysisInconclusive
-			g.Message = fmt.Sprintf("check %s is inconclusive: %s", where, lastWords(st))
-			return
-		case analysis.PhaseRunning:
-			running = append(running, fmt.Sprintf("%s (%d/%d measured)", where, st.Measured-st.Errors, policyCount(step, st.Name)))
+	for _, check := range step.Analysis {
+		for _, cluster := range checkClusters(check, clusters) {
+			st := checkStatus(g, check.Name, cluster)
+			where := st.Name
+			if st.Cluster != "" {
+				where += " in " + st.Cluster
+			}
+			switch analysis.Phase(st.Phase) {
+			case analysis.PhaseFailed:
+				g.Phase, g.Reason = string(analysis.PhaseFailed), ReasonAnalysisFailed
+				g.Message = fmt.Sprintf("check %s failed: %s", where, lastWords(*st))
+				return
+			case analysis.PhaseInconclusive:
+				g.Phase, g.Reason = string(analysis.PhaseInconclusive), ReasonAnalysisInconclusive
+				g.Message = fmt.Sprintf("check %s is inconclusive: %s", where, lastWords(*st))
+				return
+			case analysis.PhaseRunning:
+				count := analysis.PolicyOf(check.AnalysisCheckSpec).Defaulted().Count
+				running = append(running, fmt.Sprintf("%s (%d/%d measured)", where, st.Measured-st.Errors, count))
+			}
 		}
 	}
-	if step.Pause != nil {
-		if end := g.ServedAt.Add(step.Pause.Duration.Duration); now.Before(end) {
-			running = append(running, fmt.Sprintf("the soak of %s, %s left", step.Pause.Duration.Duration, end.Sub(now).Round(time.Second)))
-		}
+	if end, soaking := soakEnd(g, step, now); soaking {
+		running = append(running, fmt.Sprintf("the soak of %s, %s left", step.Pause.Duration.Duration, end.Sub(now).Round(time.Second)))
 	}
 	if len(running) > 0 {
 		g.Phase = string(analysis.PhaseRunning)
@@ -309,15 +311,6 @@ func judgeGate(g *convoyv1alpha1.StepGate, step convoyv1alpha1.StrategyStep, clu
 	if step.Pause != nil {
 		g.Message += fmt.Sprintf(", soaked %s", step.Pause.Duration.Duration)
 	}
-}
-
-func policyCount(step convoyv1alpha1.StrategyStep, name string) int32 {
-	for _, c := range step.Analysis {
-		if c.Name == name {
-			return policyOf(c).Defaulted().Count
-		}
-	}
-	return 1
 }
 
 // lastWords is what a check's last measurement said.

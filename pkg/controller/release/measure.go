@@ -3,7 +3,6 @@ package release
 import (
 	"context"
 	"crypto/tls"
-	"crypto/x509"
 	"fmt"
 	"net/http"
 	"strings"
@@ -14,6 +13,7 @@ import (
 
 	convoyv1alpha1 "github.com/convoy-rollouts/convoy/apis/convoy/v1alpha1"
 	"github.com/convoy-rollouts/convoy/pkg/analysis"
+	"github.com/convoy-rollouts/convoy/pkg/render"
 )
 
 // AnalysisMeasurer takes the measurements of analysis checks: PromQL
@@ -97,24 +97,27 @@ func (m *AnalysisMeasurer) query(ctx context.Context, check *convoyv1alpha1.Prom
 	return phase, text, "query " + query
 }
 
-// prometheus is a client of endpoint with its credentials and CA.
+// prometheus is a client of endpoint with the credentials of its Secret:
+// a bearer token ("token"), or the keys a source's secretRef has
+// (render.CredentialsFromSecret: username and password, ca.crt, a client
+// certificate). TLS is verified, whatever the Secret says.
 func (m *AnalysisMeasurer) prometheus(ctx context.Context, endpoint *convoyv1alpha1.PrometheusEndpoint) (*analysis.Prometheus, error) {
 	p := &analysis.Prometheus{URL: endpoint.URL}
-	var ca []byte
+	var creds *render.Credentials
 	if ref := endpoint.CredentialsSecretRef; ref != nil {
 		secret := &corev1.Secret{}
 		if err := m.APIReader.Get(ctx, client.ObjectKey{Namespace: ref.Namespace, Name: ref.Name}, secret); err != nil {
 			return nil, fmt.Errorf("the credentials of Prometheus %s, Secret %s/%s: %w", endpoint.URL, ref.Namespace, ref.Name, err)
 		}
-		p.BearerToken = string(secret.Data["token"])
-		p.Username, p.Password = string(secret.Data["username"]), string(secret.Data["password"])
-		ca = secret.Data["ca.crt"]
+		creds = render.CredentialsFromSecret(secret)
+		creds.InsecureSkipVerify = false
+		p.BearerToken, p.Username, p.Password = string(secret.Data["token"]), creds.Username, creds.Password
 	}
-	client, err := httpClient(ca)
+	cfg, err := creds.TLSConfig()
 	if err != nil {
 		return nil, fmt.Errorf("Prometheus %s: %w", endpoint.URL, err)
 	}
-	p.Client = client
+	p.Client = httpClient(cfg)
 	return p, nil
 }
 
@@ -123,11 +126,7 @@ func (m *AnalysisMeasurer) call(ctx context.Context, check convoyv1alpha1.Analys
 	if !allowedURL(url, m.WebhookAllow) {
 		return analysis.PhaseError, "", fmt.Sprintf("webhook URL %s is not under a prefix the platform allows (the manager's --analysis-webhook-allow: %s)", url, strings.Join(m.WebhookAllow, ", "))
 	}
-	client, err := httpClient(nil)
-	if err != nil {
-		return analysis.PhaseError, "", err.Error()
-	}
-	w := &analysis.Webhook{URL: url, Client: client, Retries: analysis.DefaultWebhookRetries}
+	w := &analysis.Webhook{URL: url, Client: httpClient(&tls.Config{MinVersion: tls.VersionTLS12}), Retries: analysis.DefaultWebhookRetries}
 	if check.Webhook.Timeout != nil {
 		w.Timeout = check.Webhook.Timeout.Duration
 	}
@@ -157,18 +156,10 @@ func allowedURL(url string, prefixes []string) bool {
 	return false
 }
 
-// httpClient verifies TLS against ca, or the system's roots without one,
-// and keeps no connection open between measurements.
-func httpClient(ca []byte) (*http.Client, error) {
-	cfg := &tls.Config{MinVersion: tls.VersionTLS12}
-	if len(ca) > 0 {
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(ca) {
-			return nil, fmt.Errorf("ca.crt holds no PEM certificate")
-		}
-		cfg.RootCAs = pool
-	}
-	return &http.Client{Transport: &http.Transport{TLSClientConfig: cfg, DisableKeepAlives: true, Proxy: http.ProxyFromEnvironment}}, nil
+// httpClient speaks TLS as cfg says and keeps no connection open between
+// measurements.
+func httpClient(cfg *tls.Config) *http.Client {
+	return &http.Client{Transport: &http.Transport{TLSClientConfig: cfg, DisableKeepAlives: true, Proxy: http.ProxyFromEnvironment}}
 }
 
 // promDuration writes d as PromQL does: 90s, 5m, 1h.

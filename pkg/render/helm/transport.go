@@ -3,10 +3,7 @@ package helm
 import (
 	"context"
 	"crypto/sha256"
-	"crypto/tls"
-	"crypto/x509"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -38,7 +35,7 @@ func (ts *transports) get(creds *render.Credentials) (*http.Transport, error) {
 	if t, ok := ts.m[key]; ok {
 		return t, nil
 	}
-	tlsConfig, err := tlsConfigFor(creds)
+	tlsConfig, err := creds.TLSConfig()
 	if err != nil {
 		return nil, err
 	}
@@ -62,38 +59,6 @@ func (ts *transports) get(creds *render.Credentials) (*http.Transport, error) {
 	}
 	ts.m[key] = t
 	return t, nil
-}
-
-// tlsConfigFor turns render.Credentials into a client TLS configuration:
-// the system roots plus the given CA, an optional client certificate, and
-// optionally no verification at all.
-func tlsConfigFor(creds *render.Credentials) (*tls.Config, error) {
-	cfg := &tls.Config{MinVersion: tls.VersionTLS12}
-	if creds == nil {
-		return cfg, nil
-	}
-	if len(creds.CAData) > 0 {
-		pool, err := x509.SystemCertPool()
-		if err != nil {
-			pool = x509.NewCertPool()
-		}
-		if !pool.AppendCertsFromPEM(creds.CAData) {
-			return nil, errors.New("the CA data (ca.crt) holds no PEM certificate")
-		}
-		cfg.RootCAs = pool
-	}
-	switch {
-	case len(creds.CertData) > 0 && len(creds.KeyData) > 0:
-		cert, err := tls.X509KeyPair(creds.CertData, creds.KeyData)
-		if err != nil {
-			return nil, fmt.Errorf("the client certificate (tls.crt, tls.key) is invalid: %w", err)
-		}
-		cfg.Certificates = []tls.Certificate{cert}
-	case len(creds.CertData) > 0 || len(creds.KeyData) > 0:
-		return nil, errors.New("a client certificate needs both tls.crt and tls.key")
-	}
-	cfg.InsecureSkipVerify = creds.InsecureSkipVerify //nolint:gosec // the user asked for it in the source's secret
-	return cfg, nil
 }
 
 // fingerprint identifies a set of credentials without keeping them as a
