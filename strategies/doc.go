@@ -50,6 +50,47 @@
 // twice, a target holding a cluster its release does not run in, ...) gets
 // a *FieldError naming the field, and no decision.
 //
+// # Waves
+//
+// A strategy with waves (Input.Waves) rolls out one group of clusters
+// after the other. A Release lists every wave's steps one after the other
+// (its steps are named "wave/step"), so a release's target and achieved
+// steps still count along one list; a Wave says which of those steps its
+// clusters take. At step s of wave w, each cluster's values are:
+//
+//   - in w: step s's;
+//   - in a wave before w: that wave's last step's (done);
+//   - in a wave after w: the incumbent whole, contender 0% capacity and
+//     weight, incumbent 100% and the strategy's total weight (not
+//     started).
+//
+// The stage order and the invariants below hold for those per-cluster
+// values exactly as for uniform ones. On top, one group moves at a time:
+// going forward the waves move in order, going backward (a retreat, an
+// abort) in reverse, so an abort takes back the last wave it reached
+// first and the canary cluster last; a wave with maxConcurrency k moves k
+// of its clusters at a time. The group that moves is the first, in that
+// order, with a cluster off its values; every other cluster keeps what it
+// holds, and a group writes only when every target is achieved, so two
+// groups never move at once (FuzzPlan checks it as (w)). A jump over
+// several waves (convoy advance --to) so still moves wave by wave.
+// Superseded releases give up their part only once every wave holds the
+// step (I3). A first release has nothing to protect and moves everywhere
+// at once.
+//
+// Traffic. Each cluster's weights add up to the strategy's total at every
+// step, whatever wave it is in: 0/100 before its wave, the step's split in
+// it, the last step's after. The DNS apportionment (DNSWeights) gives each
+// (cluster, release) record a share proportional to its weight times the
+// cluster's full replica count, so a cluster's share of the hostname
+// stays proportional to its capacity while the release mix inside it
+// changes wave by wave: a cluster in a later wave answers with the
+// incumbent exactly as much as it did before the rollout. I1 is kept per
+// endpoint: an endpoint whose share grows holds no more of the answers,
+// times its release's cluster count, than its capacity percent there
+// (without waves, the release's share against its smallest percent, as
+// below).
+//
 // # Safety
 //
 // The rule behind that order is that capacity rises before traffic and
@@ -131,12 +172,14 @@
 //     controller asks for (spec.aborted) and Plan executes like any other:
 //     a retreat has no gates, and neither has a first release.
 //
-// FuzzPlan checks Plan from random starting states; FuzzRollouts, a
+// FuzzPlan checks Plan from random starting states, with and without
+// waves; FuzzRollouts, a
 // multi-release simulator, checks I1 from what DNS would serve and the
 // pods that are ready, I3 at every write and I4 at every step, through new
 // templates at every step, advances, aborts, clusters whose pods turn
 // ready late or are lost, control planes cut off, and gates that pass late
-// or fail (aborting the release mid-step); a test shows that
+// or fail (aborting the release mid-step), with waves (aborts in any
+// wave) or without; a test shows that
 // each check catches a planner broken on purpose. The supersede-*.story
 // files tell supersession at every step of every preset.
 package strategies

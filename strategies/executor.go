@@ -48,9 +48,9 @@ type view struct {
 	clusters []string
 	values   map[string]int32
 	achieved bool
-	want     int32 // the step's value, the same in every cluster
-	up, down bool  // some cluster is below, above want
-	sum      int64 // total over the clusters: the release's weight in DNS
+	wants    map[string]int32 // the step's value per cluster (its wave's, with waves)
+	up, down bool             // some cluster is below, above its want
+	sum      int64            // total over the clusters: the release's weight in DNS
 }
 
 func (v *view) stage() Stage {
@@ -64,14 +64,15 @@ func (v *view) stage() Stage {
 	}
 }
 
-// next is the value a move writes into a cluster holding old: a raise
-// lifts clusters short of want and leaves those over it alone; a lower
-// sets every cluster to want, which after the raise phases only lowers.
-func (v *view) next(old int32, raise bool) int32 {
-	if raise && old > v.want {
-		return old
+// next is the value a move writes into cluster c, which holds old: a raise
+// lifts clusters short of their want and leaves those over it alone; a
+// lower sets every cluster to its want, which after the raise phases only
+// lowers.
+func (v *view) next(c string, old int32, raise bool) int32 {
+	if want := v.wants[c]; !raise || old <= want {
+		return want
 	}
-	return v.want
+	return old
 }
 
 // phases are the four moves of a step, in the order that keeps capacity
@@ -95,12 +96,14 @@ func Plan(in Input) (Decision, error) {
 	if !in.HasIncumbent {
 		step = int32(len(in.Steps)) - 1 // a first release has nothing to protect
 	}
-	views, err := observe(&in, &in.Steps[step])
+	views, err := observe(&in, step)
 	if err != nil {
 		return Decision{}, err
 	}
+	// With waves, one group of clusters moves at a time (see waves.go).
+	moving, rest := group(&in, views, step < in.AchievedStep)
 
-	d := Decision{Step: step, Backward: step < in.AchievedStep, WaitingFor: StageInstallation}
+	d := Decision{Step: step, Backward: step < in.AchievedStep, WaitingFor: StageInstallation, Moving: moving}
 	if !in.Installed {
 		return d, nil
 	}
@@ -137,7 +140,9 @@ func Plan(in Input) (Decision, error) {
 				// short any more: every target that was passed its raise.
 				visits, final = !leads || v.down, true
 			}
-			if !visits || slices.Contains(blocked, s) {
+			if !visits || slices.Contains(blocked, s) || rest && v.target.Role == Superseded {
+				// Superseded releases give up their part only once every
+				// wave holds the step (I3), in the last group to move.
 				continue
 			}
 			if ph.raise && v.up || !ph.raise && v.down {
@@ -155,13 +160,16 @@ func Plan(in Input) (Decision, error) {
 						continue
 					}
 				}
+				if wait := unsettledGroup(views, moving); wait != noSlot {
+					return waitFor(d, views, wait), nil
+				}
 				d.Patch = &Patch{Target: v.target, Release: v.release, Values: values}
 				return waitFor(d, views, s), nil
 			}
 			if !v.achieved {
 				return waitFor(d, views, s), nil
 			}
-			if final && v.target.Role != Superseded {
+			if final && !rest && v.target.Role != Superseded {
 				d.Achieved = append(d.Achieved, v.stage())
 			}
 		}
@@ -172,6 +180,9 @@ func Plan(in Input) (Decision, error) {
 		// the share its capacity covers. No rollout of a valid strategy gets
 		// here (the steps' weights share one total); weights edited by hand
 		// can. Progress wins, and the decision says I1 is broken.
+		if wait := unsettledGroup(views, moving); wait != noSlot {
+			return waitFor(d, views, wait), nil
+		}
 		v := &views[blocked[0]]
 		d.Patch = &Patch{Target: v.target, Release: v.release, Values: v.patch(v.up)}
 		d.Uncovered = true
@@ -233,22 +244,24 @@ func otherRole(r Role) Role {
 
 // patch is the full per-cluster spec a move writes.
 func (v *view) patch(raise bool) map[string]int32 {
-	return v.patchTo(v.want, raise)
+	values := make(map[string]int32, len(v.clusters))
+	for _, c := range v.clusters {
+		values[c] = v.next(c, v.values[c], raise)
+	}
+	return values
 }
 
-// patchTo is the per-cluster spec of a move towards x: a raise lifts the
-// clusters under x, a lower brings down those over it.
+// patchTo is the per-cluster spec of a partial move up to level x: a
+// raise lifts the clusters under x towards their want, a lower brings
+// down those over x towards theirs.
 func (v *view) patchTo(x int32, raise bool) map[string]int32 {
 	values := make(map[string]int32, len(v.clusters))
 	for _, c := range v.clusters {
-		old := v.values[c]
-		switch {
-		case x == v.want:
-			values[c] = v.next(old, raise)
-		case raise:
-			values[c] = max(old, x)
-		default:
-			values[c] = min(old, x)
+		old, want := v.values[c], v.wants[c]
+		if raise {
+			values[c] = max(old, min(x, want))
+		} else {
+			values[c] = min(old, max(x, want))
 		}
 	}
 	return values
@@ -279,11 +292,11 @@ func unsettledCapacityGaining(views []view, s slot, raise bool) slot {
 	}
 	after := before - t.sum
 	for _, c := range t.clusters {
-		after += int64(t.next(t.values[c], raise))
+		after += int64(t.next(c, t.values[c], raise))
 	}
 	for _, c := range t.clusters {
 		old := int64(t.values[c])
-		n := int64(t.next(t.values[c], raise))
+		n := int64(t.next(c, t.values[c], raise))
 		if n > old || n > 0 && (before == 0 || n*before > old*after) {
 			if !views[capacityOf(s)].achieved {
 				return capacityOf(s)
@@ -316,17 +329,29 @@ func coveredMove(views []view, s slot, raise bool) map[string]int32 {
 	if full := v.patch(raise); covered(views, s, full) {
 		return full
 	}
-	// Shares move monotonically with x, so the farthest covered x is
-	// found by bisection between no move (from) and the whole move (want).
-	from := v.want
+	// Shares move monotonically with the level x, so the farthest covered
+	// x is found by bisection between no move (from) and the whole move
+	// (to: every cluster at its want).
+	// Only the clusters the move changes count: any level strictly
+	// between from and to changes at least one.
+	from, to, moving := int32(0), int32(0), false
 	for _, c := range v.clusters {
-		if raise {
-			from = min(from, v.values[c])
-		} else {
-			from = max(from, v.values[c])
+		x, want := v.values[c], v.wants[c]
+		switch {
+		case raise && x < want && !moving:
+			from, to = x, want
+		case raise && x < want:
+			from, to = min(from, x), max(to, want)
+		case !raise && x > want && !moving:
+			from, to = x, want
+		case !raise && x > want:
+			from, to = max(from, x), min(to, want)
+		default:
+			continue
 		}
+		moving = true
 	}
-	ok, bad := from, v.want
+	ok, bad := from, to
 	for ok-bad > 1 || bad-ok > 1 {
 		mid := ok + (bad-ok)/2
 		if covered(views, s, v.patchTo(mid, raise)) {
@@ -372,17 +397,18 @@ func covered(views []view, s slot, values map[string]int32) bool {
 		return true
 	}
 	for _, o := range trafficSlots(views) {
-		weights, wa := weightOf(o)
-		wb := views[o].sum
-		if wa == 0 || wa*before <= wb*after {
-			continue // its share does not grow
-		}
+		weights, _ := weightOf(o)
 		capacity := &views[capacityOf(o)]
-		if !capacity.achieved {
-			return false
-		}
+		n := int64(len(views[o].clusters))
 		for _, c := range views[o].clusters {
-			if weights[c] > 0 && wa*maxPercent > int64(capacity.values[c])*after {
+			wa, wb := int64(weights[c]), int64(views[o].values[c])
+			if wa == 0 || wa*before <= wb*after {
+				continue // its share does not grow
+			}
+			// The endpoint's share of the answers, times the release's
+			// clusters, is what the release would serve were it so in
+			// every cluster: its capacity there must cover that.
+			if !capacity.achieved || wa*n*maxPercent > int64(capacity.values[c])*after {
 				return false
 			}
 		}
@@ -392,7 +418,7 @@ func covered(views []view, s slot, values map[string]int32) bool {
 
 // observe builds the views for the step, validating the clusters and the
 // observed targets on the way (one pass over each target's clusters).
-func observe(in *Input, step *convoyv1alpha1.StrategyStep) ([]view, error) {
+func observe(in *Input, step int32) ([]view, error) {
 	if err := validateClusters("clusters", in.Clusters); err != nil {
 		return nil, err
 	}
@@ -407,7 +433,10 @@ func observe(in *Input, step *convoyv1alpha1.StrategyStep) ([]view, error) {
 		return nil, err
 	}
 	views := make([]view, int(mainSlots)+2*len(in.Superseded))
-	wants := [mainSlots]int32{step.Capacity.Contender, step.Traffic.Contender, step.Capacity.Incumbent, step.Traffic.Incumbent}
+	placed, err := wavesOf(in)
+	if err != nil {
+		return nil, err
+	}
 	for s, t := range slotTargets {
 		if t.Role == Incumbent && !in.HasIncumbent {
 			views[s].target = t
@@ -417,7 +446,7 @@ func observe(in *Input, step *convoyv1alpha1.StrategyStep) ([]view, error) {
 		if t.Role == Incumbent {
 			clusters = incumbentClusters
 		}
-		if err := views[s].fill(targetField(t), t, clusters, in.Targets[t], wants[s]); err != nil {
+		if err := views[s].fill(targetField(t), t, clusters, in.Targets[t], placed.wants(in, step, slot(s), clusters)); err != nil {
 			return nil, err
 		}
 	}
@@ -429,7 +458,7 @@ func observe(in *Input, step *convoyv1alpha1.StrategyStep) ([]view, error) {
 		for k, obs := range [2]Observed{sup.Capacity, sup.Traffic} {
 			v := &views[int(mainSlots)+2*i+k]
 			t := Target{Superseded, [2]Kind{Capacity, Traffic}[k]}
-			if err := v.fill(fmt.Sprintf("%s.%s", field, t.Kind), t, sup.Clusters, obs, 0); err != nil {
+			if err := v.fill(fmt.Sprintf("%s.%s", field, t.Kind), t, sup.Clusters, obs, uniform(sup.Clusters, 0)); err != nil {
 				return nil, err
 			}
 			v.release = sup.Name
@@ -439,8 +468,8 @@ func observe(in *Input, step *convoyv1alpha1.StrategyStep) ([]view, error) {
 }
 
 // fill makes v the view of one target in play, checking its values.
-func (v *view) fill(field string, t Target, clusters []string, obs Observed, want int32) error {
-	*v = view{inPlay: true, target: t, clusters: clusters, values: obs.Values, achieved: obs.Achieved, want: want}
+func (v *view) fill(field string, t Target, clusters []string, obs Observed, wants map[string]int32) error {
+	*v = view{inPlay: true, target: t, clusters: clusters, values: obs.Values, achieved: obs.Achieved, wants: wants}
 	limit := int32(maxPercent)
 	if t.Kind == Traffic {
 		limit = maxWeight
@@ -454,8 +483,8 @@ func (v *view) fill(field string, t Target, clusters []string, obs Observed, wan
 		if x < 0 || x > limit {
 			return fieldErrorf(fmt.Sprintf("%s.values[%q]", field, c), "%d is outside 0 to %d", x, limit)
 		}
-		v.up = v.up || x < v.want
-		v.down = v.down || x > v.want
+		v.up = v.up || x < v.wants[c]
+		v.down = v.down || x > v.wants[c]
 		v.sum += int64(x)
 	}
 	if found < len(v.values) {

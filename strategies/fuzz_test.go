@@ -82,6 +82,11 @@ func fuzzWorld(seed int64, strategy []byte, clusters uint8, hasIncumbent bool, t
 			w.incumbentAt = append(w.incumbentAt, fmt.Sprint("c", i+1))
 		}
 	}
+	if clusters&0x40 != 0 && n >= 2 {
+		// Waves: the clusters split into 2 or 3 groups taking the steps
+		// one after the other, maybe one cluster at a time.
+		w.steps, w.waves = inWaves(w.steps, w.clusters, min(n, 2+int(clusters>>3)&1), int32(clusters>>5)&1)
+	}
 	w.targetStep = int32(targetStep) % int32(len(w.steps))
 	w.achievedStep = int32(achievedStep)%int32(len(w.steps)+1) - 1
 
@@ -217,4 +222,27 @@ func total(m map[string]int32) (sum int64) {
 		sum += int64(v)
 	}
 	return sum
+}
+
+// inWaves repeats steps for each of k waves over clusters (split in
+// order, the first waves one cluster bigger when they do not divide
+// evenly), as a Release with waves lists them.
+func inWaves(steps []convoyv1alpha1.StrategyStep, clusters []string, k int, maxConcurrency int32) ([]convoyv1alpha1.StrategyStep, []Wave) {
+	var flat []convoyv1alpha1.StrategyStep
+	var waves []Wave
+	from := 0
+	for i := range k {
+		size := (len(clusters) - from) / (k - i)
+		if (len(clusters)-from)%(k-i) != 0 {
+			size++
+		}
+		name := fmt.Sprint("w", i)
+		waves = append(waves, Wave{Name: name, Clusters: clusters[from : from+size], First: int32(len(flat)), Last: int32(len(flat) + len(steps) - 1), MaxConcurrency: maxConcurrency})
+		for _, st := range steps {
+			st.Name, st.Wave = name+"/"+st.Name, name
+			flat = append(flat, st)
+		}
+		from += size
+	}
+	return flat, waves
 }

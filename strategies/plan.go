@@ -98,6 +98,10 @@ type Input struct {
 	// traffic; Plan waits at StageAnalysis until they pass. A first release
 	// and a retreat have no gates.
 	GatePassed bool
+	// Waves are the groups of Clusters that take the steps one after the
+	// other, in order; empty for a strategy without waves (every cluster
+	// takes every step). See Wave.
+	Waves []Wave
 	// HasIncumbent is false for an application's first release.
 	HasIncumbent bool
 	// Targets are the observed targets; the incumbent's are ignored
@@ -149,6 +153,10 @@ type Decision struct {
 	// Release names the superseded release WaitingFor is about, for the
 	// superseded stages; empty otherwise.
 	Release string
+	// Moving are the clusters this decision moves when waves hold the
+	// others back (a wave's clusters, or maxConcurrency of them); nil
+	// when every cluster moves.
+	Moving []string
 	// Achieved lists the stages of Step already achieved, in order. The
 	// superseded stages are not listed: they belong to no step.
 	Achieved []Stage

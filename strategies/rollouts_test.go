@@ -30,6 +30,9 @@ type fleet struct {
 	// is cut off; pods go on serving).
 	lateUntil, cutUntil map[string]int
 	tick                int
+	// waves, when > 0, splits the clusters into that many waves for every
+	// release, moving maxConcurrency clusters at a time (0: all).
+	waves, maxConcurrency int
 	// noneWhenMissing breaks the release controller the way I4 forbids:
 	// an incumbent target that is missing reads as "no incumbent".
 	noneWhenMissing bool
@@ -40,6 +43,7 @@ type fleet struct {
 type simRelease struct {
 	name         string
 	steps        []convoyv1alpha1.StrategyStep
+	waves        []Wave
 	targetStep   int32
 	achievedStep int32
 	aborted      bool
@@ -82,7 +86,11 @@ func (f *fleet) logf(format string, args ...any) {
 
 // release adds a new template's release: installing, targets at zero.
 func (f *fleet) release(steps []convoyv1alpha1.StrategyStep) {
-	r := &simRelease{
+	var waves []Wave
+	if f.waves > 0 {
+		steps, waves = inWaves(steps, f.clusters, f.waves, int32(f.maxConcurrency))
+	}
+	r := &simRelease{waves: waves,
 		name: fmt.Sprint("r", len(f.releases)+1), steps: steps, achievedStep: -1, installing: 1 + f.rng.Intn(3), gateStep: -1,
 		capacity: uniform(f.clusters, 0), traffic: uniform(f.clusters, 0), available: uniform(f.clusters, 0),
 		lostUntil: map[string]int{}, recovering: map[string]bool{}, capPending: map[string]bool{}, trafficPending: map[string]bool{},
@@ -127,7 +135,7 @@ func (f *fleet) reconcile() error {
 		target, planned = 0, int32(len(steps)-1)
 	}
 	in := Input{
-		Steps: steps, TargetStep: target, AchievedStep: planned, Clusters: f.clusters, Installed: head.installing == 0,
+		Steps: steps, TargetStep: target, AchievedStep: planned, Clusters: f.clusters, Installed: head.installing == 0, Waves: head.waves,
 		GatePassed: !head.aborted && head.gateStep == target && head.gateLeft == 0,
 		Targets: map[Target]Observed{
 			{Contender, Capacity}: observed(head.capacity, head.capPending),
@@ -264,30 +272,31 @@ func (f *fleet) checkSupersededMove(r *simRelease, p *Patch, in Input) error {
 		}
 		return nil
 	}
-	step := in.Steps[in.TargetStep]
+	step := in.TargetStep
 	if !in.HasIncumbent {
-		step = in.Steps[len(in.Steps)-1]
+		step = int32(len(in.Steps) - 1)
 	}
-	check := func(t Target, want int32) error {
+	check := func(t Target) error {
 		obs := in.Targets[t]
-		if wantOf(step, Target{t.Role, Traffic}) == 0 {
-			return nil // the step gives it none of the traffic
-		}
-		if !obs.Achieved {
-			return fmt.Errorf("I3: superseded %s loses traffic (%v) before the %s capacity is achieved", r.name, p.Values, t.Role)
-		}
 		for _, c := range f.clusters {
+			want := trueWant(in, step, t, c)
+			if trueWant(in, step, Target{t.Role, Traffic}, c) == 0 {
+				continue // the step gives it none of the traffic there
+			}
+			if !obs.Achieved {
+				return fmt.Errorf("I3: superseded %s loses traffic (%v) before the %s capacity is achieved", r.name, p.Values, t.Role)
+			}
 			if obs.Values[c] < want {
 				return fmt.Errorf("I3: superseded %s loses traffic (%v) while the %s capacity in %s is %d%%, under the step's %d%%", r.name, p.Values, t.Role, c, obs.Values[c], want)
 			}
 		}
 		return nil
 	}
-	if err := check(Target{Contender, Capacity}, step.Capacity.Contender); err != nil {
+	if err := check(Target{Contender, Capacity}); err != nil {
 		return err
 	}
 	if in.HasIncumbent {
-		return check(Target{Incumbent, Capacity}, step.Capacity.Incumbent)
+		return check(Target{Incumbent, Capacity})
 	}
 	return nil
 }
@@ -397,6 +406,17 @@ func (f *fleet) checkInvariants() error {
 		if clusters == 0 || demand == 0 {
 			continue // not served
 		}
+		if f.waves > 0 {
+			// Waves leave a release with weight in some clusters only, at
+			// different steps: its share is against the capacity of every
+			// cluster, pods lost on purpose counted as there.
+			avail, clusters = 0, int64(len(f.clusters))
+			for _, c := range f.clusters {
+				if r.traffic[c] > 0 {
+					avail += int64(max(r.available[c], r.capacityIfRecovering(c)))
+				}
+			}
+		}
 		// demand/total <= avail/(100·clusters) + 1/1000
 		if demand*100*clusters*1000 > avail*total*1000+total*100*clusters {
 			return fmt.Errorf("I1: %s gets %.1f%% of the answers on %.1f%% of its capacity (weights %v, pods %v)",
@@ -404,6 +424,15 @@ func (f *fleet) checkInvariants() error {
 		}
 	}
 	return nil
+}
+
+// capacityIfRecovering is the release's capacity in a cluster where it
+// lost its pods on purpose and has not got them all back, 0 elsewhere.
+func (r *simRelease) capacityIfRecovering(c string) int32 {
+	if r.recovering[c] {
+		return r.capacity[c]
+	}
+	return 0
 }
 
 // step runs one tick: the controllers, then the release controller, then
@@ -498,6 +527,9 @@ var simStrategies = [][]convoyv1alpha1.StrategyStep{
 // actions, then a heal; the first invariant broken is returned.
 func runRollouts(seed int64, clusters uint8, actions []byte, plan func(Input) (Decision, error), noneWhenMissing bool) (*fleet, error) {
 	f := newFleet(seed, 1+int(clusters)%4, plan)
+	if n := len(f.clusters); clusters&0x40 != 0 && n >= 2 {
+		f.waves, f.maxConcurrency = min(n, 3), int(clusters>>5)&1
+	}
 	f.noneWhenMissing = noneWhenMissing
 	pick := func() []convoyv1alpha1.StrategyStep { return simStrategies[f.rng.Intn(len(simStrategies))] }
 	f.release(pick())

@@ -20,6 +20,7 @@ type world struct {
 	clusters     []string // the contender's
 	incumbentAt  []string // the incumbent's, when they differ
 	hasIncumbent bool
+	waves        []Wave
 	targetStep   int32
 	achievedStep int32
 
@@ -50,6 +51,7 @@ func (w *world) input() Input {
 		Installed:    len(w.installing) == 0,
 		HasIncumbent: w.hasIncumbent,
 		GatePassed:   w.gatePassed,
+		Waves:        w.waves,
 		Targets:      make(map[Target]Observed, 4),
 	}
 	if w.hasIncumbent {
@@ -168,26 +170,20 @@ func (w *world) runStep(visit func(in Input, d Decision) error) (Decision, error
 // settle puts both releases at a step, installed and ready everywhere, as
 // if it had been achieved.
 func (w *world) settle(step int32) {
-	s := w.steps[step]
-	wants := [4]int32{s.Capacity.Contender, s.Traffic.Contender, s.Capacity.Incumbent, s.Traffic.Incumbent}
+	in := w.input()
 	for i, t := range slotTargets {
 		w.specs[i] = nil
 		w.pending[i] = nil
 		if t.Role == Incumbent && !w.hasIncumbent {
 			continue
 		}
-		w.specs[i] = uniform(w.clustersOf(t.Role), wants[i])
+		w.specs[i] = map[string]int32{}
+		for _, c := range w.clustersOf(t.Role) {
+			w.specs[i][c] = trueWant(in, step, t, c)
+		}
 	}
 	w.installing = nil
 	w.targetStep, w.achievedStep = step, step
-}
-
-func uniform(clusters []string, v int32) map[string]int32 {
-	m := make(map[string]int32, len(clusters))
-	for _, c := range clusters {
-		m[c] = v
-	}
-	return m
 }
 
 // wantOf is a step's value for a target, read straight from the step so
@@ -203,6 +199,30 @@ func wantOf(s convoyv1alpha1.StrategyStep, t Target) int32 {
 	default:
 		return s.Traffic.Incumbent
 	}
+}
+
+// trueWant is a target's value in a cluster at a step, read from the
+// steps and the waves without the executor's help: the step's own in its
+// wave, the wave's last step's in waves before, the incumbent whole in
+// waves after.
+func trueWant(in Input, step int32, t Target, c string) int32 {
+	at := step
+	for _, w := range in.Waves {
+		if !slices.Contains(w.Clusters, c) {
+			continue
+		}
+		if step < w.First {
+			switch t {
+			case Target{Incumbent, Capacity}:
+				return 100
+			case Target{Incumbent, Traffic}:
+				return in.Steps[0].Traffic.Contender + in.Steps[0].Traffic.Incumbent
+			}
+			return 0
+		}
+		at = min(step, w.Last)
+	}
+	return wantOf(in.Steps[at], t)
 }
 
 func clustersIn(in Input, r Role) []string {
@@ -224,6 +244,7 @@ func checkDecision(in Input, d Decision) error {
 		return fmt.Errorf("executed step %d backward=%v, want step %d backward=%v", d.Step, d.Backward, step, step < in.AchievedStep)
 	}
 	st := in.Steps[step]
+	want := func(t Target, c string) int32 { return trueWant(in, step, t, c) }
 	if !in.Installed {
 		if d.WaitingFor != StageInstallation || d.Patch != nil || len(d.Achieved) != 0 {
 			return fmt.Errorf("not installed, yet decided %+v", d)
@@ -243,7 +264,7 @@ func checkDecision(in Input, d Decision) error {
 			return false
 		}
 		for _, c := range clustersIn(in, t.Role) {
-			if obs.Values[c] != wantOf(st, t) {
+			if obs.Values[c] != want(t, c) {
 				return false
 			}
 		}
@@ -273,7 +294,7 @@ func checkDecision(in Input, d Decision) error {
 		}
 		for _, t := range slotTargets {
 			if inPlay(t) && !settled(t) {
-				return fmt.Errorf("done, but %s %s is not at %d and achieved: %+v", t.Role, t.Kind, wantOf(st, t), in.Targets[t])
+				return fmt.Errorf("done, but %s %s is not at the step's values and achieved: %+v", t.Role, t.Kind, in.Targets[t])
 			}
 		}
 		return nil
@@ -303,30 +324,44 @@ func checkDecision(in Input, d Decision) error {
 	if !raises && !lowers {
 		return fmt.Errorf("patch %v of %s %s changes nothing", p.Values, t.Role, t.Kind)
 	}
-	capacityCovers := func(r Role) error {
+	if err := checkWaves(in, d); err != nil {
+		return err
+	}
+	// capacityCovers: r's capacity is achieved and at least the step's in
+	// each of the clusters (all of them when none are named).
+	capacityCovers := func(r Role, only ...string) error {
 		ct := Target{r, Capacity}
 		obs := in.Targets[ct]
 		if !obs.Achieved {
 			return fmt.Errorf("%s capacity is not achieved", r)
 		}
 		for _, c := range clustersIn(in, r) {
-			if obs.Values[c] < wantOf(st, ct) {
-				return fmt.Errorf("%s capacity in %s is %d%%, under the step's %d%%", r, c, obs.Values[c], wantOf(st, ct))
+			if len(only) > 0 && !slices.Contains(only, c) {
+				continue
+			}
+			if obs.Values[c] < want(ct, c) {
+				return fmt.Errorf("%s capacity in %s is %d%%, under the step's %d%%", r, c, obs.Values[c], want(ct, c))
 			}
 		}
 		return nil
 	}
 	if t.Kind == Capacity {
-		// (c) capacity falls only under settled traffic.
-		if lowers && !settled(Target{t.Role, Traffic}) {
-			return fmt.Errorf("(c) lowers %s capacity to %v while its traffic %+v is not settled at %d", t.Role, p.Values, in.Targets[Target{t.Role, Traffic}], wantOf(st, Target{t.Role, Traffic}))
+		// (c) capacity falls only under settled traffic: where it falls,
+		// the release's traffic is at the step's and achieved.
+		tt := Target{t.Role, Traffic}
+		for _, c := range clusters {
+			if p.Values[c] < before[c] && (!in.Targets[tt].Achieved || in.Targets[tt].Values[c] != want(tt, c)) {
+				return fmt.Errorf("(c) lowers %s capacity in %s to %v while its traffic %+v is not settled at %d", t.Role, c, p.Values, in.Targets[tt], want(tt, c))
+			}
 		}
 		return nil
 	}
 	// (a) traffic rises only onto achieved capacity of at least the step's.
-	if raises {
-		if err := capacityCovers(t.Role); err != nil {
-			return fmt.Errorf("(a) raises %s traffic to %v but %v", t.Role, p.Values, err)
+	for _, c := range clusters {
+		if p.Values[c] > before[c] {
+			if err := capacityCovers(t.Role, c); err != nil {
+				return fmt.Errorf("(a) raises %s traffic to %v but %v", t.Role, p.Values, err)
+			}
 		}
 	}
 	// (a) in shares: no endpoint's share of the total weight grows unless
@@ -357,14 +392,84 @@ func checkDecision(in Input, d Decision) error {
 	wa, sa := weights(true)
 	for e, w := range wa {
 		if w > 0 && (sb == 0 || w*sb > wb[e]*sa) {
-			if err := capacityCovers(e.r); err != nil {
-				return fmt.Errorf("(a) %s traffic patch %v grows the share of %s in %s but %v", t.Role, p.Values, e.r, e.c, err)
+			if len(in.Waves) == 0 || sb == 0 || d.Uncovered {
+				// From no weight at all (only a hand-edited start), any
+				// first weight is every answer: achieved capacity is all
+				// there is to ask for. An uncovered move (weights edited
+				// off the strategy's total) says it breaks I1 to go on.
+				var only []string
+				if len(in.Waves) > 0 {
+					// A cluster a wave holds back keeps what it holds;
+					// only an uncovered move's own clusters answer for it.
+					if d.Uncovered && (e.r != t.Role || p.Values[e.c] == before[e.c]) {
+						continue
+					}
+					only = []string{e.c}
+				}
+				if err := capacityCovers(e.r, only...); err != nil {
+					return fmt.Errorf("(a) %s traffic patch %v grows the share of %s in %s but %v", t.Role, p.Values, e.r, e.c, err)
+				}
+				continue
+			}
+			// With waves the clusters hold different steps: the share
+			// itself must be covered, as if the release served it in all
+			// its clusters.
+			capacity := in.Targets[Target{e.r, Capacity}]
+			n := int64(len(clustersIn(in, e.r)))
+			if !capacity.Achieved || w*n*100 > int64(capacity.Values[e.c])*sa {
+				return fmt.Errorf("(a) %s traffic patch %v grows the share of %s in %s to %d/%d on %d%% of capacity (achieved %v)",
+					t.Role, p.Values, e.r, e.c, w, sa, capacity.Values[e.c], capacity.Achieved)
 			}
 		}
 	}
 	// (b) the weights never all become zero.
 	if sb > 0 && sa == 0 {
 		return fmt.Errorf("(b) %s traffic patch %v leaves every weight zero", t.Role, p.Values)
+	}
+	return nil
+}
+
+// checkWaves: (w) with waves and an incumbent, a write changes the
+// clusters of one group only (a wave, or maxConcurrency of its clusters),
+// and is made only when every target is achieved, so no two groups move
+// at once.
+func checkWaves(in Input, d Decision) error {
+	p := d.Patch
+	if len(in.Waves) == 0 || !in.HasIncumbent || p == nil || p.Target.Role == Superseded {
+		return nil
+	}
+	var groups [][]string
+	for _, w := range in.Waves {
+		size := int(w.MaxConcurrency)
+		if size == 0 {
+			size = len(w.Clusters)
+		}
+		for i := 0; i < len(w.Clusters); i += size {
+			groups = append(groups, w.Clusters[i:min(i+size, len(w.Clusters))])
+		}
+	}
+	before := in.Targets[p.Target].Values
+	touched := -1
+	for c, v := range p.Values {
+		if v == before[c] {
+			continue
+		}
+		for g, members := range groups {
+			if !slices.Contains(members, c) {
+				continue
+			}
+			if touched >= 0 && touched != g {
+				return fmt.Errorf("(w) %s %s patch %v moves %v and %v at once", p.Target.Role, p.Target.Kind, p.Values, groups[touched], members)
+			}
+			touched = g
+		}
+	}
+	if len(groups) > 1 {
+		for t, obs := range in.Targets {
+			if !obs.Achieved {
+				return fmt.Errorf("(w) %s %s patch %v written while %s %s is not achieved", p.Target.Role, p.Target.Kind, p.Values, t.Role, t.Kind)
+			}
+		}
 	}
 	return nil
 }

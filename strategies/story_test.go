@@ -34,6 +34,12 @@ type story struct {
 	walk         []int32 // the target steps set one after another
 	// gateWait is how many iterations gated steps wait for their gates.
 	gateWait int
+	// clusters, when set, replace storyClusters; waves group them.
+	clusters []string
+	waves    []Wave
+	// abort walks back as an aborted release does: its step 0 gives
+	// everything to the incumbent.
+	abort bool
 }
 
 const (
@@ -90,7 +96,51 @@ the checks measure the step's own traffic. Step 2 has no gates and is achieved a
 	steps: gatedVanguard(),
 	start: 0, hasIncumbent: true, walk: []int32{1, 2},
 	gateWait: 2,
+}, {
+	file: "waves.story",
+	about: `Three waves over 5 clusters in 3 regions, walked step by step. Wave "canary" (eu-west-a) takes the canary
+preset's three steps; wave "eu-us" (eu-west-b, us-east-a, us-east-b) then goes straight to full on, two
+clusters at a time (maxConcurrency 2); wave "ap" (ap-south-a) last. While a wave moves, the waves before
+it hold their last step and the waves after it hold the incumbent whole (0/4 pods, weights 0/100), so each
+cluster keeps its share of the hostname: its weights always add up to 100.`,
+	steps: wavedSteps(), clusters: waveClusters, waves: storyWaves(),
+	start: newRelease, hasIncumbent: true, walk: []int32{0, 1, 2, 3, 4},
+}, {
+	file: "waves-abort.story",
+	about: `An abort in the middle wave of the waves story: wave "eu-us" (eu-west-b, us-east-a, us-east-b, two at a time)
+is at full on, after the canary cluster; wave "ap" has not started. The abort retreats the waves done so
+far in reverse order and by the same groups: us-east-b first, then eu-west-b and us-east-a, then the canary
+cluster; in each, the incumbent's capacity comes back before any weight leaves the contender, and the next
+group starts only once the one before is settled. Wave "ap" never moves.`,
+	steps: wavedSteps(), clusters: waveClusters, waves: storyWaves(),
+	start: 3, hasIncumbent: true, walk: []int32{0}, abort: true,
 }}
+
+var waveClusters = []string{"eu-west-a", "eu-west-b", "us-east-a", "us-east-b", "ap-south-a"}
+
+// wavedSteps are the steps of the waves stories as a Release lists them:
+// the canary preset in wave "canary", then full on in the two others.
+func wavedSteps() []convoyv1alpha1.StrategyStep {
+	var steps []convoyv1alpha1.StrategyStep
+	for _, st := range presetSteps(convoyv1alpha1.PresetCanary) {
+		st.Name, st.Wave = "canary/"+st.Name, "canary"
+		steps = append(steps, st)
+	}
+	for _, wave := range []string{"eu-us", "ap"} {
+		st := step(wave+"/full on", 100, 0, 100, 0)
+		st.Wave = wave
+		steps = append(steps, st)
+	}
+	return steps
+}
+
+func storyWaves() []Wave {
+	return []Wave{
+		{Name: "canary", Clusters: waveClusters[:1], First: 0, Last: 2},
+		{Name: "eu-us", Clusters: waveClusters[1:4], First: 3, Last: 3, MaxConcurrency: 2},
+		{Name: "ap", Clusters: waveClusters[4:], First: 4, Last: 4},
+	}
+}
 
 // gatedVanguard is the vanguard preset with a soak and a check on its
 // canary step.
@@ -145,7 +195,11 @@ func TestStories(t *testing.T) {
 // play runs the story once and returns the world it ends in.
 func (s story) play(t *testing.T, seed int64, log *strings.Builder) *world {
 	t.Helper()
-	w := &world{rng: rand.New(rand.NewSource(seed)), steps: s.steps, clusters: storyClusters, hasIncumbent: s.hasIncumbent, gateWait: s.gateWait}
+	clusters := storyClusters
+	if s.clusters != nil {
+		clusters = s.clusters
+	}
+	w := &world{rng: rand.New(rand.NewSource(seed)), steps: s.steps, clusters: clusters, hasIncumbent: s.hasIncumbent, gateWait: s.gateWait, waves: s.waves}
 	if s.start == newRelease {
 		w.achievedStep = -1
 		w.installing = w.shuffled(w.clusters)
@@ -157,6 +211,12 @@ func (s story) play(t *testing.T, seed int64, log *strings.Builder) *world {
 	} else {
 		w.settle(s.start)
 	}
+	if s.abort {
+		// The release controller's abortedSteps, restated.
+		w.steps = slices.Clone(w.steps)
+		w.steps[0].Capacity = convoyv1alpha1.CapacitySplit{Incumbent: 100}
+		w.steps[0].Traffic = convoyv1alpha1.TrafficSplit{Incumbent: int32(stepTotal(w.steps[0]))}
+	}
 	fmt.Fprintf(log, "\n== seed %d\nstart  %s\n", seed, w.state())
 	iteration := 0
 	for _, target := range s.walk {
@@ -166,20 +226,20 @@ func (s story) play(t *testing.T, seed int64, log *strings.Builder) *world {
 		}
 		fmt.Fprintf(log, "-- targetStep %d (%s), from %s\n", target, s.steps[target].Name, from)
 		w.targetStep = target
-		final, err := w.runStep(func(_ Input, d Decision) error {
+		final, err := w.runStep(func(in Input, d Decision) error {
 			iteration++
 			dir := "fwd "
 			if d.Backward {
 				dir = "back"
 			}
-			fmt.Fprintf(log, "%3d  step %d %s  %-17s  %-25s  %s\n", iteration, d.Step, dir, d.WaitingFor, describePatch(d.Patch), w.state())
+			fmt.Fprintf(log, "%3d  step %d %s  %-17s  %-25s  %s\n", iteration, d.Step, dir, d.WaitingFor, describePatch(d.Patch, in), w.state())
 			return nil
 		})
 		if err != nil {
 			t.Fatalf("seed %d, target step %d: %v", seed, target, err)
 		}
 		// Done is the step's values in every cluster, every target ready.
-		want := &world{steps: w.steps, clusters: w.clusters, incumbentAt: w.incumbentAt, hasIncumbent: w.hasIncumbent}
+		want := &world{steps: w.steps, clusters: w.clusters, incumbentAt: w.incumbentAt, hasIncumbent: w.hasIncumbent, waves: w.waves}
 		want.settle(final.Step)
 		if w.exact() != want.exact() {
 			t.Fatalf("seed %d: step %d done in\n  %s\nwant\n  %s", seed, final.Step, w.exact(), want.exact())
@@ -193,7 +253,9 @@ func (w *world) exact() string {
 	return fmt.Sprint(w.specs, w.pending, w.installing)
 }
 
-func describePatch(p *Patch) string {
+// describePatch is a patch as a person reads it: the new value, and where
+// only some clusters change (waves), which.
+func describePatch(p *Patch, in Input) string {
 	if p == nil {
 		return "-"
 	}
@@ -204,6 +266,16 @@ func describePatch(p *Patch) string {
 	values := slices.Sorted(maps.Values(p.Values))
 	if values[0] == values[len(values)-1] {
 		return fmt.Sprintf("%s %s → %d%s", p.Target.Role, p.Target.Kind, values[0], unit)
+	}
+	var changed []string
+	before := in.Targets[p.Target].Values
+	for _, c := range slices.Sorted(maps.Keys(p.Values)) {
+		if p.Values[c] != before[c] {
+			changed = append(changed, c)
+		}
+	}
+	if len(changed) > 0 && !slices.ContainsFunc(changed, func(c string) bool { return p.Values[c] != p.Values[changed[0]] }) {
+		return fmt.Sprintf("%s %s → %d%s in %s", p.Target.Role, p.Target.Kind, p.Values[changed[0]], unit, strings.Join(changed, ", "))
 	}
 	var parts []string
 	for _, c := range slices.Sorted(maps.Keys(p.Values)) {

@@ -19,20 +19,62 @@ const Route53Units = 255
 type ReleaseTraffic struct {
 	// Name of the release.
 	Name string
-	// Demand is the release's traffic weight at its step (its traffic
-	// target's weight); only the ratio between releases counts.
-	Demand int64
-	// Clusters are the release's clusters with their healthy capacity:
-	// available replicas where the capacity passes the health gate, 0
-	// where the cluster must get no traffic (unhealthy, unreachable, no
-	// endpoint, weight 0 in that cluster).
+	// Clusters are the release's clusters, each with its weight and its
+	// healthy capacity.
 	Clusters []ClusterCapacity
 }
 
-// ClusterCapacity is a release's healthy capacity in one cluster.
+// ClusterCapacity is a release's weight and healthy capacity in one
+// cluster.
 type ClusterCapacity struct {
-	Name     string
+	Name string
+	// Weight is the release's traffic weight in the cluster (its traffic
+	// target's): only the ratios count.
+	Weight int64
+	// Full is the cluster's replica count at 100% (the capacity target's
+	// total replica count); 0 counts as 1.
+	Full int64
+	// Desired is the pods the release's capacity asks for in the cluster
+	// now; 0 when unknown (then healthy capacity counts in full).
+	Desired int64
+	// Capacity is the healthy capacity: available replicas where the
+	// capacity passes the health gate, 0 where the cluster must get no
+	// traffic (unhealthy, unreachable, no endpoint, weight 0 there).
 	Capacity int64
+}
+
+// claim is the cluster's nominal claim on the hostname: its weight times
+// its full capacity.
+func (c ClusterCapacity) claim() float64 {
+	return float64(c.Weight) * float64(max(c.Full, 1))
+}
+
+// Healthy is the claim scaled by the part of the desired pods that are
+// healthy (at most all of it).
+func (c ClusterCapacity) Healthy() float64 {
+	if c.Capacity <= 0 {
+		return 0
+	}
+	if c.Desired <= 0 || c.Capacity >= c.Desired {
+		return c.claim()
+	}
+	return c.claim() * float64(c.Capacity) / float64(c.Desired)
+}
+
+// Demand is the release's claim on the hostname: the sum of its
+// clusters', or 0 when no cluster has healthy capacity (its part then
+// goes to the other releases).
+func (r ReleaseTraffic) Demand() float64 {
+	var sum float64
+	served := false
+	for _, c := range r.Clusters {
+		sum += c.claim()
+		served = served || c.Capacity > 0 && c.Weight > 0
+	}
+	if !served {
+		return 0
+	}
+	return sum
 }
 
 // Weights are integer DNS weights per release and cluster, in the input's
@@ -51,45 +93,77 @@ func (w Weights) Sum() int64 {
 }
 
 // DNSWeights shares units among a hostname's (cluster, release) records.
-// The releases' demands are apportioned first, over the releases that have
-// some healthy capacity, so a release with none hands its share to the
-// others rather than to nobody; then each release's part is apportioned
-// over its clusters in proportion to their healthy capacity, so a cluster
-// that turns unhealthy gives its share to the release's other clusters.
-// Both apportionments use the largest remainder method: each result is
-// within one unit of the exact quota and the parts add up to the whole.
+// Each record claims its weight times its cluster's full capacity, so a
+// cluster's share of the hostname stays proportional to its capacity
+// however the releases split it inside (with waves, clusters hold
+// different steps). The releases' claims are apportioned first, over the
+// releases that have some healthy capacity, so a release with none hands
+// its share to the others rather than to nobody; then each release's part
+// is apportioned over its clusters by their claims scaled by the healthy
+// part of their desired pods, so a cluster that turns unhealthy gives its
+// share to the release's other clusters. Both apportionments use the
+// largest remainder method: each result is within one unit of the exact
+// quota and the parts add up to the whole.
 //
-// The result is all zero when no release with a demand has healthy
+// The result is all zero when no release with weight has healthy
 // capacity; the caller must then keep the records it published last
 // (Route53 answers an all-zero group with an equal split).
 func DNSWeights(units int64, releases []ReleaseTraffic) (Weights, error) {
 	if units <= 0 || units > math.MaxInt32 {
 		return nil, fieldErrorf("units", "must be between 1 and %d, got %d", math.MaxInt32, units)
 	}
-	demands := make([]int64, len(releases))
+	demands := make([]float64, len(releases))
 	for i, r := range releases {
-		if r.Demand < 0 || r.Demand > math.MaxInt32 {
-			return nil, fieldErrorf(fmt.Sprintf("releases[%d].demand", i), "release %s: must be between 0 and %d, got %d", r.Name, math.MaxInt32, r.Demand)
-		}
 		for j, c := range r.Clusters {
-			if c.Capacity < 0 || c.Capacity > math.MaxInt32 {
-				return nil, fieldErrorf(fmt.Sprintf("releases[%d].clusters[%d].capacity", i, j), "release %s in cluster %s: must be between 0 and %d, got %d", r.Name, c.Name, math.MaxInt32, c.Capacity)
-			}
-			if c.Capacity > 0 {
-				demands[i] = r.Demand
+			for _, v := range [...]struct {
+				name  string
+				value int64
+			}{{"weight", c.Weight}, {"full", c.Full}, {"desired", c.Desired}, {"capacity", c.Capacity}} {
+				if v.value < 0 || v.value > math.MaxInt32 {
+					return nil, fieldErrorf(fmt.Sprintf("releases[%d].clusters[%d].%s", i, j, v.name), "release %s in cluster %s: must be between 0 and %d, got %d", r.Name, c.Name, math.MaxInt32, v.value)
+				}
 			}
 		}
+		demands[i] = r.Demand()
 	}
 	weights := make(Weights, len(releases))
-	parts := Apportion(units, demands)
+	parts := ApportionReal(units, demands)
 	for i, r := range releases {
-		capacities := make([]int64, len(r.Clusters))
+		healthy := make([]float64, len(r.Clusters))
 		for j, c := range r.Clusters {
-			capacities[j] = c.Capacity
+			healthy[j] = c.Healthy()
 		}
-		weights[i] = Apportion(parts[i], capacities)
+		weights[i] = ApportionReal(parts[i], healthy)
 	}
 	return weights, nil
+}
+
+// ApportionReal is Apportion for real shares, such as Demand's: they are
+// scaled to integers first (the largest to 2^31; equal shares stay
+// exactly equal).
+func ApportionReal(total int64, shares []float64) []int64 {
+	return Apportion(total, scaled(shares))
+}
+
+// shareScale bounds the integer shares Apportion gets from real ones, so
+// that units × share fits in an int64.
+const shareScale = 1 << 31
+
+// scaled turns real shares into integers proportional to them, the
+// largest at shareScale. Equal shares stay exactly equal.
+func scaled(shares []float64) []int64 {
+	top := 0.0
+	for _, s := range shares {
+		top = max(top, s)
+	}
+	out := make([]int64, len(shares))
+	if top <= 0 {
+		return out
+	}
+	for i, s := range shares {
+		out[i] = int64(math.Round(s / top * shareScale))
+	}
+	return out
 }
 
 // Apportion divides total into integer parts proportional to shares by the

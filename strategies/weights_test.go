@@ -32,10 +32,13 @@ func TestApportion(t *testing.T) {
 	}
 }
 
+// inThree is one release in three clusters: its weight everywhere, and each
+// cluster's healthy capacity (no full or desired count: every pod counts).
+func inThree(weight int64, a, b, c int64) []ClusterCapacity {
+	return []ClusterCapacity{{Name: "eu-west-1", Weight: weight, Capacity: a}, {Name: "eu-west-2", Weight: weight, Capacity: b}, {Name: "us-east-1", Weight: weight, Capacity: c}}
+}
+
 func TestDNSWeights(t *testing.T) {
-	three := func(a, b, c int64) []ClusterCapacity {
-		return []ClusterCapacity{{"eu-west-1", a}, {"eu-west-2", b}, {"us-east-1", c}}
-	}
 	for _, tc := range []struct {
 		name     string
 		units    int64
@@ -46,17 +49,17 @@ func TestDNSWeights(t *testing.T) {
 			name:  "10/90 over three equal clusters",
 			units: DNSUnits,
 			releases: []ReleaseTraffic{
-				{Name: "contender", Demand: 10, Clusters: three(2, 2, 2)},
-				{Name: "incumbent", Demand: 90, Clusters: three(3, 3, 3)},
+				{Name: "contender", Clusters: inThree(10, 2, 2, 2)},
+				{Name: "incumbent", Clusters: inThree(90, 3, 3, 3)},
 			},
 			want: Weights{{34, 33, 33}, {300, 300, 300}},
 		},
 		{
-			name:  "a release's part follows healthy capacity",
+			name:  "a release's part follows the healthy part of its desired pods",
 			units: DNSUnits,
 			releases: []ReleaseTraffic{
-				{Name: "contender", Demand: 50, Clusters: three(1, 3, 0)},
-				{Name: "incumbent", Demand: 50, Clusters: three(5, 5, 0)},
+				{Name: "contender", Clusters: desired(inThree(50, 1, 3, 0), 3)},
+				{Name: "incumbent", Clusters: desired(inThree(50, 5, 5, 0), 5)},
 			},
 			want: Weights{{125, 375, 0}, {250, 250, 0}},
 		},
@@ -64,8 +67,8 @@ func TestDNSWeights(t *testing.T) {
 			name:  "failover: an unhealthy cluster's share moves to the release's other clusters",
 			units: DNSUnits,
 			releases: []ReleaseTraffic{
-				{Name: "contender", Demand: 10, Clusters: three(0, 2, 2)},
-				{Name: "incumbent", Demand: 90, Clusters: three(3, 3, 3)},
+				{Name: "contender", Clusters: inThree(10, 0, 2, 2)},
+				{Name: "incumbent", Clusters: inThree(90, 3, 3, 3)},
 			},
 			want: Weights{{0, 50, 50}, {300, 300, 300}},
 		},
@@ -73,8 +76,8 @@ func TestDNSWeights(t *testing.T) {
 			name:  "a release with no healthy capacity hands its share to the others",
 			units: DNSUnits,
 			releases: []ReleaseTraffic{
-				{Name: "contender", Demand: 10, Clusters: three(0, 0, 0)},
-				{Name: "incumbent", Demand: 90, Clusters: three(3, 3, 3)},
+				{Name: "contender", Clusters: inThree(10, 0, 0, 0)},
+				{Name: "incumbent", Clusters: inThree(90, 3, 3, 3)},
 			},
 			want: Weights{{0, 0, 0}, {334, 333, 333}},
 		},
@@ -82,8 +85,8 @@ func TestDNSWeights(t *testing.T) {
 			name:  "step 0: the contender gets nothing",
 			units: DNSUnits,
 			releases: []ReleaseTraffic{
-				{Name: "contender", Demand: 0, Clusters: three(3, 3, 3)},
-				{Name: "incumbent", Demand: 100, Clusters: three(3, 3, 3)},
+				{Name: "contender", Clusters: inThree(0, 3, 3, 3)},
+				{Name: "incumbent", Clusters: inThree(100, 3, 3, 3)},
 			},
 			want: Weights{{0, 0, 0}, {334, 333, 333}},
 		},
@@ -91,8 +94,8 @@ func TestDNSWeights(t *testing.T) {
 			name:  "nothing healthy: all zero, the caller keeps the last good set",
 			units: DNSUnits,
 			releases: []ReleaseTraffic{
-				{Name: "contender", Demand: 10, Clusters: three(0, 0, 0)},
-				{Name: "incumbent", Demand: 90, Clusters: three(0, 0, 0)},
+				{Name: "contender", Clusters: inThree(10, 0, 0, 0)},
+				{Name: "incumbent", Clusters: inThree(90, 0, 0, 0)},
 			},
 			want: Weights{{0, 0, 0}, {0, 0, 0}},
 		},
@@ -100,10 +103,32 @@ func TestDNSWeights(t *testing.T) {
 			name:  "route53 units never exceed 255 per record",
 			units: Route53Units,
 			releases: []ReleaseTraffic{
-				{Name: "contender", Demand: 1, Clusters: []ClusterCapacity{{"only", 1}}},
-				{Name: "incumbent", Demand: 0, Clusters: []ClusterCapacity{{"only", 1}}},
+				{Name: "contender", Clusters: []ClusterCapacity{{Name: "only", Weight: 1, Capacity: 1}}},
+				{Name: "incumbent", Clusters: []ClusterCapacity{{Name: "only", Capacity: 1}}},
 			},
 			want: Weights{{255}, {0}},
+		},
+		{
+			// Waves: eu-west-1 is done (contender alone), eu-west-2 at the
+			// canary (10/90), us-east-1 not started (incumbent alone). Each
+			// cluster keeps a third of the answers.
+			name:  "waves: every cluster keeps its share while the mix inside changes",
+			units: DNSUnits,
+			releases: []ReleaseTraffic{
+				{Name: "contender", Clusters: full([]ClusterCapacity{{Name: "eu-west-1", Weight: 100, Capacity: 4}, {Name: "eu-west-2", Weight: 10, Capacity: 1}, {Name: "us-east-1", Weight: 0}}, 4)},
+				{Name: "incumbent", Clusters: full([]ClusterCapacity{{Name: "eu-west-1", Weight: 0}, {Name: "eu-west-2", Weight: 90, Capacity: 4}, {Name: "us-east-1", Weight: 100, Capacity: 4}}, 4)},
+			},
+			want: Weights{{334, 33, 0}, {0, 300, 333}},
+		},
+		{
+			// A spread of 4 replicas in one cluster and 2 in the other:
+			// twice the answers where twice the pods are.
+			name:  "a cluster with twice the full capacity gets twice the answers",
+			units: DNSUnits,
+			releases: []ReleaseTraffic{
+				{Name: "incumbent", Clusters: []ClusterCapacity{{Name: "big", Weight: 100, Full: 4, Capacity: 4}, {Name: "small", Weight: 100, Full: 2, Capacity: 2}}},
+			},
+			want: Weights{{667, 333}},
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -118,6 +143,20 @@ func TestDNSWeights(t *testing.T) {
 	}
 }
 
+func desired(cs []ClusterCapacity, n int64) []ClusterCapacity {
+	for i := range cs {
+		cs[i].Desired = n
+	}
+	return cs
+}
+
+func full(cs []ClusterCapacity, n int64) []ClusterCapacity {
+	for i := range cs {
+		cs[i].Full = n
+	}
+	return cs
+}
+
 func TestDNSWeightsRejectsBadInput(t *testing.T) {
 	for _, tc := range []struct {
 		name     string
@@ -126,8 +165,8 @@ func TestDNSWeightsRejectsBadInput(t *testing.T) {
 		field    string
 	}{
 		{"no units", 0, nil, "units"},
-		{"negative demand", 1000, []ReleaseTraffic{{Name: "r", Demand: -1}}, "releases[0].demand"},
-		{"negative capacity", 1000, []ReleaseTraffic{{Name: "r", Demand: 1, Clusters: []ClusterCapacity{{"c", -2}}}}, "releases[0].clusters[0].capacity"},
+		{"negative weight", 1000, []ReleaseTraffic{{Name: "r", Clusters: []ClusterCapacity{{Name: "c", Weight: -1}}}}, "releases[0].clusters[0].weight"},
+		{"negative capacity", 1000, []ReleaseTraffic{{Name: "r", Clusters: []ClusterCapacity{{Name: "c", Weight: 1, Capacity: -2}}}}, "releases[0].clusters[0].capacity"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := DNSWeights(tc.units, tc.releases)
@@ -140,7 +179,7 @@ func TestDNSWeightsRejectsBadInput(t *testing.T) {
 }
 
 // FuzzDNSWeights checks the apportionment's promises on any input: the
-// parts add up to the units when some release has demand and healthy
+// parts add up to the units when some release has weight and healthy
 // capacity (never an all-zero set then), every release is within one unit
 // of its exact quota, and unhealthy clusters get nothing.
 func FuzzDNSWeights(f *testing.F) {
@@ -150,24 +189,26 @@ func FuzzDNSWeights(f *testing.F) {
 		if units == 0 {
 			return
 		}
+		cluster := func(name string, weight uint16, c uint8) ClusterCapacity {
+			// The high bits give the cluster's full count (1 to 4).
+			return ClusterCapacity{Name: name, Weight: int64(weight), Full: int64(c>>6) + 1, Capacity: int64(c & 0x3f)}
+		}
 		releases := []ReleaseTraffic{
-			{Name: "a", Demand: int64(d1), Clusters: []ClusterCapacity{{"x", int64(c1)}, {"y", int64(c2)}}},
-			{Name: "b", Demand: int64(d2), Clusters: []ClusterCapacity{{"x", int64(c3)}, {"y", int64(c4)}}},
+			{Name: "a", Clusters: []ClusterCapacity{cluster("x", d1, c1), cluster("y", d1, c2)}},
+			{Name: "b", Clusters: []ClusterCapacity{cluster("x", d2, c3), cluster("y", d2, c4)}},
 		}
 		w, err := DNSWeights(int64(units), releases)
 		if err != nil {
 			t.Fatal(err)
 		}
-		var demand [2]int64
+		var demand [2]float64
 		for i, r := range releases {
 			for j, c := range r.Clusters {
 				if c.Capacity == 0 && w[i][j] != 0 {
 					t.Fatalf("unhealthy %s/%s got weight %d", r.Name, c.Name, w[i][j])
 				}
-				if c.Capacity > 0 {
-					demand[i] = r.Demand
-				}
 			}
+			demand[i] = r.Demand()
 		}
 		all := demand[0] + demand[1]
 		if all == 0 {
@@ -180,10 +221,10 @@ func FuzzDNSWeights(f *testing.F) {
 			t.Fatalf("weights %v add up to %d, want %d", w, w.Sum(), units)
 		}
 		for i := range releases {
-			got := (w[i][0] + w[i][1]) * all
-			exact := int64(units) * demand[i]
-			if got < exact-all || got > exact+all {
-				t.Fatalf("release %d gets %d of %d, exact quota %d/%d", i, w[i][0]+w[i][1], units, exact, all)
+			got := float64(w[i][0] + w[i][1])
+			exact := float64(units) * demand[i] / all
+			if got < exact-1.001 || got > exact+1.001 {
+				t.Fatalf("release %d gets %v of %d, exact quota %v", i, got, units, exact)
 			}
 		}
 	})

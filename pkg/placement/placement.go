@@ -22,6 +22,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
+
+	convoyv1alpha1 "github.com/convoy-rollouts/convoy/apis/convoy/v1alpha1"
 )
 
 // Candidate is an application cluster as placement sees it.
@@ -30,6 +32,8 @@ type Candidate struct {
 	Region        string
 	Capabilities  []string
 	Unschedulable bool
+	// Labels are the Cluster's labels, which selectors match.
+	Labels map[string]string
 	// Weight is the cluster's relative share of placements; 0 means the
 	// default, 100.
 	Weight int32
@@ -52,6 +56,9 @@ const (
 	// ReasonNotEnoughCapableClusters: enough schedulable clusters, but too
 	// few with the required capabilities.
 	ReasonNotEnoughCapableClusters Reason = "NotEnoughCapableClusters"
+	// ReasonNotEnoughMatchingClusters: enough capable clusters, but too
+	// few matching the selector.
+	ReasonNotEnoughMatchingClusters Reason = "NotEnoughMatchingClusters"
 )
 
 // Error is a placement that cannot be satisfied.
@@ -68,10 +75,10 @@ const DefaultWeight = 100
 // Place returns the clusters for the application key (such as
 // "namespace/name"), sorted by name. It fails with an *Error naming the
 // first region it cannot satisfy.
-func Place(key string, regions []Requirement, capabilities []string, candidates []Candidate) ([]string, error) {
+func Place(key string, regions []Requirement, capabilities []string, selector *convoyv1alpha1.ClusterSelector, candidates []Candidate) ([]string, error) {
 	var chosen []string
 	for _, req := range regions {
-		names, err := placeRegion(key, req, capabilities, candidates)
+		names, err := placeRegion(key, req, capabilities, selector, candidates)
 		if err != nil {
 			return nil, err
 		}
@@ -81,8 +88,8 @@ func Place(key string, regions []Requirement, capabilities []string, candidates 
 	return chosen, nil
 }
 
-func placeRegion(key string, req Requirement, capabilities []string, candidates []Candidate) ([]string, error) {
-	var inRegion, schedulable, eligible []Candidate
+func placeRegion(key string, req Requirement, capabilities []string, selector *convoyv1alpha1.ClusterSelector, candidates []Candidate) ([]string, error) {
+	var inRegion, schedulable, capable, eligible []Candidate
 	for _, c := range candidates {
 		if c.Region != req.Region {
 			continue
@@ -92,7 +99,11 @@ func placeRegion(key string, req Requirement, capabilities []string, candidates 
 			continue
 		}
 		schedulable = append(schedulable, c)
-		if hasAll(c.Capabilities, capabilities) {
+		if !hasAll(c.Capabilities, capabilities) {
+			continue
+		}
+		capable = append(capable, c)
+		if selector.Matches(c.Labels) {
 			eligible = append(eligible, c)
 		}
 	}
@@ -102,9 +113,12 @@ func placeRegion(key string, req Requirement, capabilities []string, candidates 
 	case len(schedulable) < req.Clusters:
 		return nil, &Error{ReasonNotEnoughClusters, fmt.Sprintf("region %q needs %d clusters but has %d schedulable (of %d)",
 			req.Region, req.Clusters, len(schedulable), len(inRegion))}
-	case len(eligible) < req.Clusters:
+	case len(capable) < req.Clusters:
 		return nil, &Error{ReasonNotEnoughCapableClusters, fmt.Sprintf("region %q needs %d clusters with capabilities [%s] but has %d (of %d schedulable)",
-			req.Region, req.Clusters, strings.Join(capabilities, ", "), len(eligible), len(schedulable))}
+			req.Region, req.Clusters, strings.Join(capabilities, ", "), len(capable), len(schedulable))}
+	case len(eligible) < req.Clusters:
+		return nil, &Error{ReasonNotEnoughMatchingClusters, fmt.Sprintf("region %q needs %d clusters matching the selector (%s) but %d of its %d schedulable and capable clusters match",
+			req.Region, req.Clusters, selector, len(eligible), len(capable))}
 	}
 	slices.SortFunc(eligible, func(a, b Candidate) int {
 		sa, sb := score(key, a), score(key, b)

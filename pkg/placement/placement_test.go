@@ -41,7 +41,7 @@ func TestPlace(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := Place("shop/web", tt.regions, tt.capabilities, fleet())
+			got, err := Place("shop/web", tt.regions, tt.capabilities, nil, fleet())
 			if tt.wantReason != "" {
 				var perr *Error
 				if !errors.As(err, &perr) || perr.Reason != tt.wantReason || !strings.Contains(perr.Message, tt.wantMessage) {
@@ -81,7 +81,7 @@ func placeAll(t *testing.T, apps int, cs []Candidate) map[string]string {
 	placed := map[string]string{}
 	for i := range apps {
 		app := fmt.Sprintf("ns/app-%d", i)
-		got, err := Place(app, []Requirement{{"r", 1}}, nil, cs)
+		got, err := Place(app, []Requirement{{"r", 1}}, nil, nil, cs)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -140,7 +140,7 @@ func TestPlaceSharesFollowWeights(t *testing.T) {
 
 func TestPlaceIsStableAcrossCandidateOrder(t *testing.T) {
 	cs := fleet()
-	want, err := Place("shop/web", []Requirement{{"eu-west", 2}}, nil, cs)
+	want, err := Place("shop/web", []Requirement{{"eu-west", 2}}, nil, nil, cs)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -148,7 +148,7 @@ func TestPlaceIsStableAcrossCandidateOrder(t *testing.T) {
 	for i, c := range cs {
 		reversed[len(cs)-1-i] = c
 	}
-	if got, _ := Place("shop/web", []Requirement{{"eu-west", 2}}, nil, reversed); !reflect.DeepEqual(got, want) {
+	if got, _ := Place("shop/web", []Requirement{{"eu-west", 2}}, nil, nil, reversed); !reflect.DeepEqual(got, want) {
 		t.Errorf("order changed placement: %v vs %v", got, want)
 	}
 }
@@ -156,6 +156,6 @@ func TestPlaceIsStableAcrossCandidateOrder(t *testing.T) {
 func BenchmarkPlace(b *testing.B) {
 	cs := regionOf(100)
 	for i := 0; b.Loop(); i++ {
-		_, _ = Place(fmt.Sprintf("ns/app-%d", i), []Requirement{{"r", 3}}, nil, cs)
+		_, _ = Place(fmt.Sprintf("ns/app-%d", i), []Requirement{{"r", 3}}, nil, nil, cs)
 	}
 }

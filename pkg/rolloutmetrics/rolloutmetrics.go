@@ -40,6 +40,10 @@ var (
 		Name: "convoy_analysis_measurements_total",
 		Help: "Measurements of analysis checks, by check and what they came to: Successful, Failed, Inconclusive or Error.",
 	}, []string{"namespace", "application", "check", "phase"})
+	waves = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "convoy_waves_total",
+		Help: "Waves of releases that started moving (Progressing) or completed (Complete), by wave name.",
+	}, []string{"namespace", "application", "wave", "phase"})
 	clusterReachable = prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Name: "convoy_cluster_reachable",
 		Help: "1 while convoy reaches the application cluster with its credentials, 0 when not.",
@@ -47,7 +51,12 @@ var (
 )
 
 func init() {
-	metrics.Registry.MustRegister(stepDuration, capacityToTraffic, aborts, failedSteps, analysisGates, analysisMeasurements, clusterReachable)
+	metrics.Registry.MustRegister(stepDuration, capacityToTraffic, aborts, failedSteps, analysisGates, analysisMeasurements, waves, clusterReachable)
+}
+
+// CountWave counts a wave of a release moving to phase.
+func CountWave(namespace, app, wave, phase string) {
+	waves.WithLabelValues(namespace, app, wave, phase).Inc()
 }
 
 // ObserveStep records how long a step took.

@@ -137,6 +137,10 @@ type ClusterRequirements struct {
 	// +kubebuilder:validation:items:MaxLength=63
 	// +kubebuilder:validation:items:Pattern=`^[A-Za-z0-9]([-A-Za-z0-9_./]*[A-Za-z0-9])?$`
 	Capabilities []string `json:"capabilities,omitempty"`
+
+	// Selector limits the clusters to those whose labels match.
+	// +optional
+	Selector *ClusterSelector `json:"selector,omitempty"`
 }
 
 // RegionRequirement asks for a number of clusters in one region.
@@ -170,8 +174,12 @@ const (
 	PresetBlueGreen StrategyPreset = "blue-green"
 )
 
-// Strategy is either a named preset or an explicit list of steps.
-// +kubebuilder:validation:XValidation:rule="has(self.preset) != has(self.steps)",message="exactly one of preset or steps must be set"
+// Strategy is either a named preset or an explicit list of steps, taken by
+// every cluster at once or, with waves, by one group of clusters after the
+// other.
+// +kubebuilder:validation:XValidation:rule="has(self.preset) != has(self.steps) || (!has(self.preset) && has(self.waves) && self.waves.all(w, has(w.steps)))",message="exactly one of preset or steps must be set (unless every wave lists its own steps)"
+// +kubebuilder:validation:XValidation:rule="!(has(self.waves) && has(self.wavePreset))",message="waves and wavePreset are exclusive"
+// +kubebuilder:validation:XValidation:rule="!has(self.waves) || self.waves.all(w, self.waves.exists_one(v, v.name == w.name))",message="wave names must be unique"
 type Strategy struct {
 	// Preset names a built-in strategy instead of listing steps.
 	// +optional
@@ -185,6 +193,23 @@ type Strategy struct {
 	// +kubebuilder:validation:XValidation:rule="self.all(s, self.exists_one(t, t.name == s.name))",message="step names must be unique"
 	// +kubebuilder:validation:XValidation:rule="self.all(s, s.traffic.contender + s.traffic.incumbent == self[0].traffic.contender + self[0].traffic.incumbent)",message="every step's traffic weights must have the same total (only the ratio counts): with different totals, moving between steps outgrows capacity"
 	Steps []StrategyStep `json:"steps,omitempty"`
+
+	// Waves split the release's clusters into groups that take the steps
+	// one group after the other (see Wave). Without waves, every cluster
+	// takes each step at once.
+	// +optional
+	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=16
+	Waves []Wave `json:"waves,omitempty"`
+
+	// WavePreset names a built-in arrangement of waves instead of listing
+	// them.
+	// +optional
+	WavePreset WavePreset `json:"wavePreset,omitempty"`
+
+	// OneRegionPerWave refuses waves whose clusters span two regions.
+	// +optional
+	OneRegionPerWave bool `json:"oneRegionPerWave,omitempty"`
 }
 
 // StrategyStep is one stop of a rollout: how much capacity each release runs
@@ -194,11 +219,19 @@ type Strategy struct {
 // +kubebuilder:validation:XValidation:rule="self.traffic.contender * 100 <= self.capacity.contender * (self.traffic.contender + self.traffic.incumbent)",message="the contender's share of the traffic exceeds its capacity percent: capacity must cover traffic",fieldPath=".traffic.contender"
 // +kubebuilder:validation:XValidation:rule="self.traffic.incumbent * 100 <= self.capacity.incumbent * (self.traffic.contender + self.traffic.incumbent)",message="the incumbent's share of the traffic exceeds its capacity percent: capacity must cover traffic",fieldPath=".traffic.incumbent"
 type StrategyStep struct {
-	// Name of the step, such as "canary".
+	// Name of the step, such as "canary". In a Release with waves,
+	// "wave/step".
 	// +kubebuilder:validation:MinLength=1
-	// +kubebuilder:validation:MaxLength=63
+	// +kubebuilder:validation:MaxLength=127
 	// +kubebuilder:validation:Pattern=`^\S(.*\S)?$`
 	Name string `json:"name"`
+
+	// Wave is the wave this step belongs to. convoy sets it in a Release,
+	// whose steps are its waves' steps one after the other; an Application
+	// does not.
+	// +optional
+	// +kubebuilder:validation:MaxLength=63
+	Wave string `json:"wave,omitempty"`
 
 	// Capacity is the percentage of the full replica count each release runs.
 	Capacity CapacitySplit `json:"capacity"`

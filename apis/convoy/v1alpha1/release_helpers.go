@@ -8,3 +8,12 @@ func (r *Release) ReleaseGeneration() int64 {
 	g, _ := strconv.ParseInt(r.Annotations[AnnotationReleaseGeneration], 10, 64)
 	return g
 }
+
+// RegionNames are the regions the requirements name, in their order.
+func (r ClusterRequirements) RegionNames() []string {
+	names := make([]string, len(r.Regions))
+	for i, region := range r.Regions {
+		names[i] = region.Name
+	}
+	return names
+}

@@ -70,6 +70,12 @@ type ReleaseStatus struct {
 	// of the step being executed.
 	// +optional
 	Gate *StepGate `json:"gate,omitempty"`
+
+	// Waves are the release's waves, each with its clusters and where it
+	// is, when its strategy has waves.
+	// +optional
+	// +listType=atomic
+	Waves []WaveStatus `json:"waves,omitempty"`
 }
 
 // AchievedStep names a step a release has achieved.

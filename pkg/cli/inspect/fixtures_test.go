@@ -326,11 +326,30 @@ func analysisGate() fixture {
 	return f
 }
 
+// waves: web's contender rolls out in two waves, eu-west-1 done and
+// us-east-1 at its first step.
+func waves() fixture {
+	f := midStep()
+	f.name = "waves"
+	for _, o := range f.objects {
+		if rel, ok := o.(*convoyv1alpha1.Release); ok && rel.Name == "web-6e37cb25-2" {
+			rel.Status.Waves = []convoyv1alpha1.WaveStatus{
+				{Name: "canary", Clusters: []string{"eu-west-1"}, Phase: convoyv1alpha1.WaveComplete, Step: "3/3"},
+				{Name: "us-east", Clusters: []string{"us-east-1"}, Phase: convoyv1alpha1.WaveProgressing, Step: "1/3"},
+			}
+		}
+	}
+	return f
+}
+
 func ptr[T any](v T) *T { return &v }
 
 // fixtures are the rollouts every printer is tested with; the analysis
-// one is the mid-step application further on, so list leaves it out.
-func fixtures() []fixture { return []fixture{midStep(), firstComplete(), aborted(), analysisGate()} }
+// and waves ones are the mid-step application further on, so list leaves
+// them out.
+func fixtures() []fixture {
+	return []fixture{midStep(), firstComplete(), aborted(), analysisGate(), waves()}
+}
 
 // distinctApplications are the fixtures of different Applications.
 func distinctApplications() []fixture { return []fixture{midStep(), firstComplete(), aborted()} }

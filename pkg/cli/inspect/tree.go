@@ -94,6 +94,9 @@ func releaseNode(root *node, role string, r *ReleaseView, wide bool) {
 	if a := r.Aborted; a != nil {
 		n.add(abortText(a))
 	}
+	for i, w := range r.Waves {
+		n.add(waveText(i, w))
+	}
 	if g := r.Gate; g != nil {
 		gate := n.add(gateText(g))
 		for _, c := range g.Checks {
@@ -138,6 +141,18 @@ func stateText(r *ReleaseView) string {
 		return "complete"
 	}
 	return ""
+}
+
+// waveText is one wave: "wave 1 eu-west  Progressing  step 1/3  eu-west-2, eu-west-3".
+func waveText(i int, w WaveView) string {
+	return strings.Join(nonEmpty(fmt.Sprintf("wave %d %s", i, w.Name), w.Phase, stepOf(w.Step), strings.Join(w.Clusters, ", ")), "  ")
+}
+
+func stepOf(progress string) string {
+	if progress == "" {
+		return ""
+	}
+	return "step " + progress
 }
 
 // gateText is a step's gate: "gate of step 2/3 canary: Running: waiting for ...".

@@ -51,6 +51,18 @@ type ReleaseView struct {
 	Message string `json:"message,omitempty"`
 	// Gate is the soak and analysis checks of the step executed last.
 	Gate *GateView `json:"gate,omitempty"`
+	// Waves are the release's waves, in order, when its strategy has them.
+	Waves []WaveView `json:"waves,omitempty"`
+}
+
+// WaveView is one wave of a release: its clusters, where it is, and its
+// step ("n/N" within the wave).
+type WaveView struct {
+	Name     string   `json:"name"`
+	Clusters []string `json:"clusters"`
+	// Phase is Pending, Progressing or Complete.
+	Phase string `json:"phase"`
+	Step  string `json:"step,omitempty"`
 }
 
 // GateView is a step's gate: its soak and its analysis checks.
@@ -143,6 +155,9 @@ func releaseView(rel *kube.Release) *ReleaseView {
 		v.Achieved = stepView(steps, st.AchievedStep.Step)
 	}
 	v.Gate = gateView(steps, st.Gate)
+	for _, w := range st.Waves {
+		v.Waves = append(v.Waves, WaveView{Name: w.Name, Clusters: w.Clusters, Phase: string(w.Phase), Step: w.Step})
+	}
 	v.WaitingFor = string(st.WaitingFor)
 	if st.WaitingFor != "" && st.WaitingFor != convoyv1alpha1.WaitingForCommand && len(st.Strategy) > 0 {
 		// The strategy conditions are all stamped with the step being

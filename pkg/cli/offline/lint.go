@@ -9,6 +9,7 @@ import (
 
 	convoyv1alpha1 "github.com/convoy-rollouts/convoy/apis/convoy/v1alpha1"
 	"github.com/convoy-rollouts/convoy/pkg/analysis"
+	"github.com/convoy-rollouts/convoy/strategies"
 )
 
 func newLint(out io.Writer) *cobra.Command {
@@ -63,13 +64,24 @@ valid and renders, 1 otherwise.`,
 // run, with its field path.
 func lintChecks(m *manifest, app *convoyv1alpha1.Application) error {
 	var errs []error
-	for i, step := range app.Spec.Template.Strategy.Steps {
+	tmpl := app.Spec.Template
+	// Pinned, the strategy lists every step a release takes, the waves'
+	// own steps and gates included.
+	pinned, err := strategies.Pin(tmpl.Strategy, tmpl.ClusterRequirements.RegionNames())
+	if err != nil {
+		return fmt.Errorf("%s: %s: spec.template.strategy: %v", m.name, m.describe(), err)
+	}
+	for i, step := range pinned.Steps {
+		field := fmt.Sprintf("spec.template.strategy.steps[%d]", i)
+		if step.Wave != "" {
+			field = fmt.Sprintf("spec.template.strategy step %s", step.Name)
+		}
 		for j, check := range step.Analysis {
 			if check.TemplateRef != "" {
 				continue
 			}
 			if err := analysis.Validate(check.AnalysisCheckSpec); err != nil {
-				errs = append(errs, fmt.Errorf("%s: %s: spec.template.strategy.steps[%d].analysis[%d] (%s): %v", m.name, m.describe(), i, j, check.Name, err))
+				errs = append(errs, fmt.Errorf("%s: %s: %s.analysis[%d] (%s): %v", m.name, m.describe(), field, j, check.Name, err))
 			}
 		}
 	}

@@ -90,7 +90,7 @@ func renderRelease(ctx context.Context, cacheDir string, m *manifest, app *convo
 		return fmt.Errorf("%s: %s: %s", m.name, m.describe(), fmt.Sprintf(format, args...))
 	}
 	tmpl := app.Spec.Template
-	if _, err := strategies.Steps(tmpl.Strategy); err != nil {
+	if _, err := strategies.Pin(tmpl.Strategy, tmpl.ClusterRequirements.RegionNames()); err != nil {
 		return nil, fail("spec.template.strategy: %v", err)
 	}
 	name, err := application.ReleaseName(app, 1)

@@ -20,11 +20,12 @@ type advanceOptions struct {
 func newAdvance(out io.Writer) *cobra.Command {
 	o := &advanceOptions{common: common{out: out}}
 	cmd := &cobra.Command{
-		Use:   "advance APP [--to N|NAME|next|last] [--wait] [--timeout D]",
+		Use:   "advance APP [--to N|NAME|WAVE/STEP|WAVE|next|last] [--wait] [--timeout D]",
 		Short: "Move the contender release to a later step",
 		Long: `Move the application's contender release to a later step by setting its
 spec.targetStep (never status). --to takes a step index (from 0), a step name,
-next (the default) or last. It refuses when nothing is rolling out, when the
+next (the default) or last; with waves also WAVE/STEP (indexes from 0 within
+the wave, or the step's name "wave/step") and a wave's name (its last step). It refuses when nothing is rolling out, when the
 release is already at the last step, when it was aborted (convoy retry first),
 and while a RolloutBlock applies. With --wait it then waits as convoy wait
 --step does, with the same exit codes.`,
@@ -32,7 +33,7 @@ and while a RolloutBlock applies. With --wait it then waits as convoy wait
 		RunE: func(cmd *cobra.Command, args []string) error { return o.run(cmd, args[0]) },
 	}
 	o.addFlags(cmd)
-	cmd.Flags().StringVar(&o.to, "to", "next", "step to move to: an index from 0, a step name, next or last")
+	cmd.Flags().StringVar(&o.to, "to", "next", "step to move to: an index from 0, a step name, WAVE/STEP, a wave name, next or last")
 	cmd.Flags().BoolVar(&o.wait, "wait", false, "wait until the step is achieved in every cluster")
 	cmd.Flags().DurationVar(&o.timeout, "timeout", 10*time.Minute, "how long --wait waits")
 	return cmd

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -21,6 +23,7 @@ const progressEvery = 5 * time.Second
 type waitOptions struct {
 	common
 	step     string
+	wave     string
 	complete bool
 	timeout  time.Duration
 }
@@ -28,10 +31,11 @@ type waitOptions struct {
 func newWait(out io.Writer) *cobra.Command {
 	o := &waitOptions{common: common{out: out}}
 	cmd := &cobra.Command{
-		Use:   "wait APP (--step N|NAME | --complete) [--timeout D]",
+		Use:   "wait APP (--step N|NAME | --wave N|NAME | --complete) [--timeout D]",
 		Short: "Wait until the contender achieves a step, or completes",
 		Long: `Wait until the application's contender release has achieved the step in every
-cluster (or, with --complete, its last step), printing progress as it goes:
+cluster (with --wave, the wave's last step; with --complete, the release's
+last step), printing progress as it goes:
 a line whenever what it waits for changes, and again every few seconds while
 nothing does. It watches the rollout, so it answers as soon as the
 controllers do. It names the release it waits on, and never trusts status
@@ -50,10 +54,11 @@ Exit codes:
 	}
 	o.addFlags(cmd)
 	cmd.Flags().StringVar(&o.step, "step", "", "step to wait for: an index from 0 or a step name")
+	cmd.Flags().StringVar(&o.wave, "wave", "", "wave to wait for (its last step): an index from 0 or a wave name")
 	cmd.Flags().BoolVar(&o.complete, "complete", false, "wait until the release completes (its last step)")
 	cmd.Flags().DurationVar(&o.timeout, "timeout", 10*time.Minute, "how long to wait")
-	cmd.MarkFlagsOneRequired("step", "complete")
-	cmd.MarkFlagsMutuallyExclusive("step", "complete")
+	cmd.MarkFlagsOneRequired("step", "wave", "complete")
+	cmd.MarkFlagsMutuallyExclusive("step", "wave", "complete")
 	return cmd
 }
 
@@ -78,7 +83,18 @@ func (o *waitOptions) run(cmd *cobra.Command, app string) error {
 	}
 	steps := r.Contender.Spec.Environment.Strategy.Steps
 	g := goal{complete: o.complete, name: "the last step"}
-	if !o.complete {
+	switch {
+	case o.wave != "":
+		index, err := strconv.Atoi(o.wave)
+		if err != nil {
+			index = -1
+		}
+		w, found := waveSpan(steps, index, o.wave)
+		if !found {
+			return clierr.Usage("release %s has no wave %q (its waves: %s)", r.Contender.Name, o.wave, waveNames(steps))
+		}
+		g.step, g.name = w.last, fmt.Sprintf("wave %d (%s), at its last step %s", w.index, w.name, stepName(steps, w.last))
+	case !o.complete:
 		if g.step, err = parseStep(steps, o.step, 0); err != nil {
 			return err
 		}
@@ -150,4 +166,16 @@ func (o *waitOptions) await(ctx context.Context, cl client.WithWatch, app *convo
 			}
 		}
 	}
+}
+
+// waveNames lists a Release's waves, "none" without.
+func waveNames(steps []convoyv1alpha1.StrategyStep) string {
+	var names []string
+	for _, w := range waveSpans(steps) {
+		names = append(names, fmt.Sprintf("%d %s", w.index, w.name))
+	}
+	if len(names) == 0 {
+		return "none"
+	}
+	return strings.Join(names, ", ")
 }

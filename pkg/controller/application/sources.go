@@ -22,11 +22,14 @@ import (
 // expanded into its steps, so the Release never changes under a rollout.
 func (r *Reconciler) pin(ctx context.Context, app *convoyv1alpha1.Application) (convoyv1alpha1.ReleaseEnvironment, error) {
 	env := *app.Spec.Template.DeepCopy()
-	steps, err := strategies.Steps(env.Strategy)
+	strategy, err := strategies.Pin(env.Strategy, env.ClusterRequirements.RegionNames())
 	if err != nil {
 		return env, render.Errorf("InvalidStrategy", "spec.template.strategy: %v", err)
 	}
-	env.Strategy = convoyv1alpha1.Strategy{Steps: steps}
+	env.Strategy = strategy
+	if err := env.ClusterRequirements.Selector.Validate("spec.template.clusterRequirements.selector"); err != nil {
+		return env, render.Errorf("InvalidClusterRequirements", "%v", err)
+	}
 	if err := r.resolveChecks(ctx, app.Namespace, env.Strategy.Steps); err != nil {
 		return env, err
 	}

@@ -16,13 +16,15 @@ import (
 // the generation observed are milestones, which convoy wait, the
 // application and the events follow, and are written at once. So is every
 // change of the step's gate: a measurement taken is written before the
-// next is, so that a restart never repeats or loses one.
+// next is, so that a restart never repeats or loses one. Waves formed or
+// changing phase or step are milestones too.
 func progressOnly(before, after *convoyv1alpha1.Release) bool {
 	if before.Status.ObservedGeneration != after.Generation ||
 		!conditions.SameOutcome(before.Status.Conditions, after.Status.Conditions) ||
 		!equality.Semantic.DeepEqual(before.Status.AchievedStep, after.Status.AchievedStep) ||
 		before.Status.WaitingFor != after.Status.WaitingFor ||
 		!gateProgressOnly(before.Status.Gate, after.Status.Gate) ||
+		!equality.Semantic.DeepEqual(before.Status.Waves, after.Status.Waves) ||
 		len(before.Status.Strategy) != len(after.Status.Strategy) {
 		return false
 	}

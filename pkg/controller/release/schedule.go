@@ -33,6 +33,9 @@ func (r *Reconciler) schedule(ctx context.Context, rel *convoyv1alpha1.Release) 
 			return render.Errorf("WrongOwner", "InstallationTarget %s exists but belongs to another object", it.Name)
 		}
 		markScheduled(rel, it.Spec.Clusters)
+		if err := r.formWaves(ctx, rel, it.Spec.Clusters); err != nil {
+			return err
+		}
 		// A target lost since (deleted by hand, or never created because
 		// the manager died half-way) is re-created on every reconcile (I4),
 		// and the strategy moves it from there.
@@ -44,6 +47,11 @@ func (r *Reconciler) schedule(ctx context.Context, rel *convoyv1alpha1.Release) 
 
 	clusters, err := r.place(ctx, rel)
 	if err != nil {
+		return err
+	}
+	// Waves that cannot be formed stop the release before anything is
+	// installed.
+	if err := r.formWaves(ctx, rel, clusters); err != nil {
 		return err
 	}
 	if err := r.createMissingTargets(ctx, rel, clusters, true); err != nil {
@@ -135,8 +143,8 @@ func markScheduled(rel *convoyv1alpha1.Release, clusters []string) {
 		"scheduled on "+strings.Join(clusters, ", "))
 }
 
-// place runs placement over the registered Clusters.
-func (r *Reconciler) place(ctx context.Context, rel *convoyv1alpha1.Release) ([]string, error) {
+// candidates are the registered Clusters as placement sees them.
+func (r *Reconciler) candidates(ctx context.Context) ([]placement.Candidate, error) {
 	list := &convoyv1alpha1.ClusterList{}
 	if err := r.List(ctx, list); err != nil {
 		return nil, fmt.Errorf("listing clusters: %w", err)
@@ -148,9 +156,18 @@ func (r *Reconciler) place(ctx context.Context, rel *convoyv1alpha1.Release) ([]
 			weight = *c.Spec.Scheduling.Weight
 		}
 		candidates = append(candidates, placement.Candidate{
-			Name: c.Name, Region: c.Spec.Region, Capabilities: c.Spec.Capabilities,
+			Name: c.Name, Region: c.Spec.Region, Capabilities: c.Spec.Capabilities, Labels: c.Labels,
 			Unschedulable: c.Spec.Scheduling.Unschedulable || !c.DeletionTimestamp.IsZero(), Weight: weight,
 		})
+	}
+	return candidates, nil
+}
+
+// place runs placement over the registered Clusters.
+func (r *Reconciler) place(ctx context.Context, rel *convoyv1alpha1.Release) ([]string, error) {
+	candidates, err := r.candidates(ctx)
+	if err != nil {
+		return nil, err
 	}
 	reqs := rel.Spec.Environment.ClusterRequirements
 	regions := make([]placement.Requirement, 0, len(reqs.Regions))
@@ -162,7 +179,7 @@ func (r *Reconciler) place(ctx context.Context, rel *convoyv1alpha1.Release) ([]
 		regions = append(regions, placement.Requirement{Region: region.Name, Clusters: n})
 	}
 	app := rel.Labels[convoyv1alpha1.LabelApplication]
-	return placement.Place(rel.Namespace+"/"+app, regions, reqs.Capabilities, candidates)
+	return placement.Place(rel.Namespace+"/"+app, regions, reqs.Capabilities, reqs.Selector, candidates)
 }
 
 // totalReplicas renders the source and reads the replica count of its

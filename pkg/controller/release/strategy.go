@@ -87,8 +87,9 @@ func (r *Reconciler) executeStrategy(ctx context.Context, rel *convoyv1alpha1.Re
 		// capacity is taken away without waiting for it to be there.
 		steps, target, planned = abortedSteps(steps), 0, int32(len(steps)-1)
 	}
+	waves := plannedWaves(rel)
 	in := strategies.Input{
-		Steps: steps, TargetStep: target, AchievedStep: planned,
+		Steps: steps, TargetStep: target, AchievedStep: planned, Waves: waves,
 		Clusters:  own.installation.Spec.Clusters,
 		Installed: current(own.installation, own.installation.Status.ObservedGeneration, own.installation.Status.Conditions),
 		Targets: map[strategies.Target]strategies.Observed{
@@ -159,6 +160,9 @@ func (r *Reconciler) executeStrategy(ctx context.Context, rel *convoyv1alpha1.Re
 		detail = rel.Status.Gate.Message
 	}
 	r.recordProgress(rel, decision, len(in.Clusters), detail)
+	if len(waves) > 0 {
+		recordWaves(rel, waves, decision)
+	}
 	r.recordAbort(rel, decision, theirs != nil)
 	r.recordGate(rel, decision)
 	if lookAgain > 0 {

@@ -177,12 +177,12 @@ func gatedWeights(units int64, releases []strategies.ReleaseTraffic, kept map[at
 	}
 	weights := make(strategies.Weights, len(releases))
 	rest := make([]int64, len(releases))
-	seen := make([][]int64, len(releases))
-	demands := make([]int64, len(releases)) // of the releases with seen capacity
+	seen := make([][]float64, len(releases))
+	demands := make([]float64, len(releases)) // of the releases with seen capacity
 	var orphaned int64
 	for i, r := range releases {
 		weights[i] = make([]int64, len(r.Clusters))
-		seen[i] = make([]int64, len(r.Clusters))
+		seen[i] = make([]float64, len(r.Clusters))
 		var seenCapacity int64
 		for j, c := range r.Clusters {
 			rest[i] += ideal[i][j]
@@ -190,19 +190,19 @@ func gatedWeights(units int64, releases []strategies.ReleaseTraffic, kept map[at
 				weights[i][j] = min(w, ideal[i][j])
 				rest[i] -= weights[i][j]
 			} else {
-				seen[i][j] = c.Capacity
+				seen[i][j] = c.Healthy()
 				seenCapacity += c.Capacity
 			}
 		}
 		if seenCapacity == 0 {
 			orphaned, rest[i] = orphaned+rest[i], 0
 		} else {
-			demands[i] = r.Demand
+			demands[i] = r.Demand()
 		}
 	}
-	extra := strategies.Apportion(orphaned, demands)
+	extra := strategies.ApportionReal(orphaned, demands)
 	for i := range releases {
-		for j, w := range strategies.Apportion(rest[i]+extra[i], seen[i]) {
+		for j, w := range strategies.ApportionReal(rest[i]+extra[i], seen[i]) {
 			if _, frozen := kept[at{i, j}]; !frozen {
 				weights[i][j] = w
 			}

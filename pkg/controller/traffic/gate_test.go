@@ -44,10 +44,10 @@ func TestGateOnAnUnreadableEndpoint(t *testing.T) {
 // The freeze rule on weights: clusters a, b and c with 10 pods each of
 // releases old and new, c unseen.
 func TestGatedWeights(t *testing.T) {
-	release := func(name string, demand int64, capacities ...int64) strategies.ReleaseTraffic {
-		r := strategies.ReleaseTraffic{Name: name, Demand: demand}
+	release := func(name string, weight int64, capacities ...int64) strategies.ReleaseTraffic {
+		r := strategies.ReleaseTraffic{Name: name}
 		for i, c := range capacities {
-			r.Clusters = append(r.Clusters, strategies.ClusterCapacity{Name: string(rune('a' + i)), Capacity: c})
+			r.Clusters = append(r.Clusters, strategies.ClusterCapacity{Name: string(rune('a' + i)), Weight: weight, Capacity: c})
 		}
 		return r
 	}

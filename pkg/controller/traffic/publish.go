@@ -156,9 +156,10 @@ func (r *Reconciler) observe(ctx context.Context, g *hostGroup, pub *publication
 		rt := strategies.ReleaseTraffic{Name: t.rel.Name}
 		for _, c := range t.tt.Spec.Clusters {
 			id := setIdentifier(c.Name, t.rel.Name)
-			rt.Demand = max(rt.Demand, int64(c.Weight))
+			cc := capacityIn(t.ct, c.Name)
+			cc.Weight = int64(c.Weight)
 			if t.idle && c.Weight == 0 {
-				rt.Clusters = append(rt.Clusters, strategies.ClusterCapacity{Name: c.Name})
+				rt.Clusters = append(rt.Clusters, cc)
 				continue
 			}
 			ep, seen := r.endpointIn(ctx, c.Name, t.rel)
@@ -175,11 +176,27 @@ func (r *Reconciler) observe(ctx context.Context, g *hostGroup, pub *publication
 					capacity = 0
 				}
 			}
-			rt.Clusters = append(rt.Clusters, strategies.ClusterCapacity{Name: c.Name, Capacity: capacity})
+			cc.Capacity = capacity
+			rt.Clusters = append(rt.Clusters, cc)
 		}
 		releases = append(releases, rt)
 	}
 	return endpoints, releases
+}
+
+// capacityIn is what the release's capacity target says of a cluster: its
+// full replica count and the pods it asks for now.
+func capacityIn(ct *convoyv1alpha1.CapacityTarget, cluster string) strategies.ClusterCapacity {
+	cc := strategies.ClusterCapacity{Name: cluster}
+	if ct == nil {
+		return cc
+	}
+	for _, c := range ct.Spec.Clusters {
+		if c.Name == cluster {
+			cc.Full, cc.Desired = int64(c.TotalReplicaCount), int64(strategies.Replicas(c.TotalReplicaCount, c.Percent))
+		}
+	}
+	return cc
 }
 
 // recordSet is the application's record set of hostname, nil when none.
