@@ -30,7 +30,7 @@ if [[ -z ${CONVOY_TEST_ENV:-} ]]; then
   }
   trap cleanup EXIT
   log "starting the test environment (management + 3 application clusters)"
-  bin/convoy dev up --name "$name" --dir "$dir" >/dev/null
+  bin/convoy dev up --name "$name" --dir "$dir" --clusters eu-west:2,us-east:1 >/dev/null
   export CONVOY_TEST_ENV=$dir
 fi
 

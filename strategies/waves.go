@@ -198,3 +198,20 @@ func uniform(clusters []string, v int32) map[string]int32 {
 	}
 	return m
 }
+
+// Reached are the clusters that take step or took it already: those of
+// its wave and of the waves before. A step's gates judge these only (the
+// clusters of later waves do not run the contender yet); all of clusters
+// without waves.
+func Reached(waves []Wave, clusters []string, step int32) []string {
+	if len(waves) == 0 {
+		return clusters
+	}
+	var out []string
+	for _, w := range waves {
+		if w.First <= step {
+			out = append(out, w.Clusters...)
+		}
+	}
+	return out
+}

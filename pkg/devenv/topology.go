@@ -7,8 +7,14 @@ import (
 	"strings"
 )
 
-// DefaultTopology is three application clusters in two regions.
-const DefaultTopology = "eu-west:2,us-east:1"
+// DefaultTopology is four application clusters in two regions: enough
+// for waves to go cluster by cluster and region by region.
+const DefaultTopology = "eu-west:2,us-east:2"
+
+// TestTopology is the test suites' three application clusters in two
+// regions (hack/test.sh, testenv): a fourth control plane would cost every
+// test CPU that two cores do not have.
+const TestTopology = "eu-west:2,us-east:1"
 
 // ManagementName is the management cluster's name within an environment.
 const ManagementName = "management"

@@ -11,9 +11,12 @@ func TestParseTopology(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []AppCluster{{Name: "eu-west-1", Region: "eu-west"}, {Name: "eu-west-2", Region: "eu-west"}, {Name: "us-east-1", Region: "us-east"}}
+	want := []AppCluster{{Name: "eu-west-1", Region: "eu-west"}, {Name: "eu-west-2", Region: "eu-west"}, {Name: "us-east-1", Region: "us-east"}, {Name: "us-east-2", Region: "us-east"}}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("got %v, want %v", got, want)
+	}
+	if got, _ := ParseTopology(TestTopology); len(got) != 3 {
+		t.Errorf("the test topology is %v, want 3 clusters", got)
 	}
 	if got, _ := ParseTopology("ap-south"); len(got) != 1 || got[0].Name != "ap-south-1" {
 		t.Errorf("a region without a count means one cluster, got %v", got)

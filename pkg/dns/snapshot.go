@@ -36,6 +36,11 @@ type RecordSet struct {
 	// validation: for a caller whose own conversion of it failed, so that
 	// the hostname keeps the records served before, like any refused set.
 	Invalid error
+	// Fallback, when set, is the name answered with a CNAME when no
+	// endpoint can answer: there is none, or none has a healthy address
+	// (instead of answering all of them, or SERVFAIL while their health is
+	// unknown). A regional name falls back to the global one this way.
+	Fallback string
 }
 
 // Health tells which addresses pass their health checks.
@@ -157,6 +162,7 @@ type servedSet struct {
 	ttl       uint32
 	checked   bool
 	endpoints []Endpoint // addresses unmapped, hostnames canonical
+	fallback  string     // canonical, "" for none
 
 	// Set by withHealth: answering are the endpoints answers are drawn
 	// from, with their healthy addresses; unhealthy, parallel to
@@ -224,6 +230,18 @@ func canonicalSet(rs RecordSet, name string, z *zone) (servedSet, error) {
 		return servedSet{}, fmt.Errorf("dns: record set %q: TTL %d is above the maximum %d", name, rs.TTL, maxTTL)
 	}
 	set := servedSet{name: name, zone: z, ttl: rs.TTL, checked: rs.HealthChecked, endpoints: make([]Endpoint, len(rs.Endpoints))}
+	if rs.Fallback != "" {
+		fallback, err := canonicalName(rs.Fallback)
+		switch {
+		case err != nil:
+			return servedSet{}, fmt.Errorf("dns: record set %q: invalid fallback %q: %w", name, rs.Fallback, err)
+		case fallback == name:
+			return servedSet{}, fmt.Errorf("dns: record set %q: falls back to itself", name)
+		case name == z.name:
+			return servedSet{}, fmt.Errorf("dns: record set %q: a fallback CNAME at a zone apex; an apex can only publish addresses", name)
+		}
+		set.fallback = fallback
+	}
 	for j, ep := range rs.Endpoints {
 		ep, err := canonicalEndpoint(ep, name == z.name)
 		if err != nil {
@@ -244,48 +262,71 @@ func canonicalSet(rs RecordSet, name string, z *zone) (servedSet, error) {
 // that an address known to fail is never answered because the others are
 // merely unknown, as right after a server starts.
 // CNAME endpoints are not checked (there is no address to probe).
+//
+// A set with a fallback answers a CNAME to it instead whenever no endpoint
+// answers: it has none, or none is healthy (known or not yet).
 func (s *Server) withHealth(sets []servedSet) []servedSet {
 	out := make([]servedSet, len(sets))
 	for i, set := range sets {
 		out[i] = set
 		out[i].answering = set.endpoints
-		if !set.checked || s.health == nil {
-			continue
+		if set.checked && s.health != nil {
+			s.checkHealth(&out[i])
 		}
-		host := trimDot(set.name)
-		healthy := make([]Endpoint, 0, len(set.endpoints))
-		unhealthy := make([]bool, len(set.endpoints))
-		unknown := false
-		for j, ep := range set.endpoints {
-			if ep.Hostname != "" {
-				healthy = append(healthy, ep)
-				continue
-			}
-			var up []netip.Addr
-			for _, a := range ep.Addresses {
-				switch s.health.Health(host, a) {
-				case Healthy:
-					up = append(up, a)
-				case HealthUnknown:
-					unknown = true
-				}
-			}
-			if len(up) == 0 {
-				unhealthy[j] = true
-				continue
-			}
-			ep.Addresses = up
-			healthy = append(healthy, ep)
-		}
-		out[i].unhealthy = unhealthy
-		switch {
-		case len(healthy) > 0:
-			out[i].answering = healthy
-		case unknown:
-			out[i].answering, out[i].pending = nil, true
+		if set.fallback != "" && (len(out[i].answering) == 0 || out[i].pending || out[i].allUnhealthy()) {
+			out[i].answering = []Endpoint{{Hostname: set.fallback, Weight: 1}}
+			out[i].pending = false
 		}
 	}
 	return out
+}
+
+// allUnhealthy reports that every endpoint of a checked set is unhealthy.
+func (set *servedSet) allUnhealthy() bool {
+	if set.unhealthy == nil {
+		return false
+	}
+	for _, bad := range set.unhealthy {
+		if !bad {
+			return false
+		}
+	}
+	return true
+}
+
+// checkHealth sets a checked set's answering endpoints by their health.
+func (s *Server) checkHealth(set *servedSet) {
+	host := trimDot(set.name)
+	healthy := make([]Endpoint, 0, len(set.endpoints))
+	set.unhealthy = make([]bool, len(set.endpoints))
+	unknown := false
+	for j, ep := range set.endpoints {
+		if ep.Hostname != "" {
+			healthy = append(healthy, ep)
+			continue
+		}
+		var up []netip.Addr
+		for _, a := range ep.Addresses {
+			switch s.health.Health(host, a) {
+			case Healthy:
+				up = append(up, a)
+			case HealthUnknown:
+				unknown = true
+			}
+		}
+		if len(up) == 0 {
+			set.unhealthy[j] = true
+			continue
+		}
+		ep.Addresses = up
+		healthy = append(healthy, ep)
+	}
+	switch {
+	case len(healthy) > 0:
+		set.answering = healthy
+	case unknown:
+		set.answering, set.pending = nil, true
+	}
 }
 
 func canonicalEndpoint(ep Endpoint, atApex bool) (Endpoint, error) {

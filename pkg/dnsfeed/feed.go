@@ -218,7 +218,7 @@ func (f *Feed) owners(list *convoyv1alpha1.DNSRecordSetList) []*convoyv1alpha1.D
 // health checks of its addresses to targets. A set that does not convert
 // goes to the server as Invalid, to be refused like any invalid set.
 func recordSetOf(rs *convoyv1alpha1.DNSRecordSet, targets []dnshealth.Target) (dns.RecordSet, []dnshealth.Target) {
-	set := dns.RecordSet{Hostname: rs.Spec.Hostname, TTL: uint32(rs.Spec.TTLSeconds), HealthChecked: rs.Spec.HealthCheck != nil}
+	set := dns.RecordSet{Hostname: rs.Spec.Hostname, TTL: uint32(rs.Spec.TTLSeconds), HealthChecked: rs.Spec.HealthCheck != nil, Fallback: rs.Spec.Fallback}
 	host := dnsrecords.Normalize(rs.Spec.Hostname)
 	var checks []dnshealth.Target
 	for _, rec := range rs.Spec.Records {

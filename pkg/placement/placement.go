@@ -24,6 +24,7 @@ import (
 	"strings"
 
 	convoyv1alpha1 "github.com/convoy-rollouts/convoy/apis/convoy/v1alpha1"
+	"github.com/convoy-rollouts/convoy/strategies"
 )
 
 // Candidate is an application cluster as placement sees it.
@@ -175,4 +176,32 @@ func hasAll(have, want []string) bool {
 		}
 	}
 	return true
+}
+
+// ReasonSpreadTooThin: a spread of replicas leaves a cluster with none.
+const ReasonSpreadTooThin Reason = "SpreadTooThin"
+
+// Spread divides total replicas among clusters (names of candidates) in
+// proportion to their weights, by the largest remainder: every part within
+// one replica of its exact share, the parts adding up to total. A cluster
+// left with no replica is an error: raise the total or its weight.
+func Spread(total int32, clusters []string, candidates []Candidate) (map[string]int32, error) {
+	weights := make([]int64, len(clusters))
+	for i, name := range clusters {
+		weights[i] = DefaultWeight
+		for _, c := range candidates {
+			if c.Name == name && c.Weight > 0 {
+				weights[i] = int64(c.Weight)
+			}
+		}
+	}
+	out := make(map[string]int32, len(clusters))
+	for i, n := range strategies.Apportion(int64(total), weights) {
+		if n == 0 {
+			return nil, &Error{ReasonSpreadTooThin, fmt.Sprintf("spread of %d replicas by cluster weight gives cluster %s (weight %d) none: raise totalReplicas or its weight",
+				total, clusters[i], weights[i])}
+		}
+		out[clusters[i]] = int32(n)
+	}
+	return out, nil
 }

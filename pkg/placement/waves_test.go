@@ -96,3 +96,20 @@ func TestWaves(t *testing.T) {
 		})
 	}
 }
+
+func TestSpread(t *testing.T) {
+	fleet := []Candidate{{Name: "big", Weight: 200}, {Name: "small"}, {Name: "tiny", Weight: 1}}
+	got, err := Spread(6, []string{"big", "small"}, fleet)
+	if err != nil || !reflect.DeepEqual(got, map[string]int32{"big": 4, "small": 2}) {
+		t.Fatalf("6 replicas by weight 200:100: %v, %v; want 4 and 2", got, err)
+	}
+	got, err = Spread(7, []string{"big", "small"}, fleet)
+	if err != nil || got["big"]+got["small"] != 7 || got["big"] != 5 {
+		t.Fatalf("7 replicas by weight 200:100: %v, %v; want 5 and 2 (largest remainder)", got, err)
+	}
+	_, err = Spread(3, []string{"big", "small", "tiny"}, fleet)
+	var perr *Error
+	if !errors.As(err, &perr) || perr.Reason != ReasonSpreadTooThin || !strings.Contains(perr.Message, "gives cluster tiny (weight 1) none") {
+		t.Fatalf("3 replicas over a cluster of weight 1: %v, want SpreadTooThin naming tiny", err)
+	}
+}

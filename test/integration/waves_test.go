@@ -1,6 +1,7 @@
 package integration
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -418,4 +419,64 @@ func TestWavesBadInput(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// A cluster lost (convoy cut off from its API server) while its wave
+// moves: the wave holds, nothing is achieved, and DNS keeps answering from
+// the clusters convoy sees, the canary cluster's contender included; once
+// the cluster is back, the wave completes.
+func TestWaveHoldsWhileAClusterIsLost(t *testing.T) {
+	env, ctx, mgmt, ns := begin(t)
+	repo := helloRepo(t)
+	app := dnsApplication(ns, "lost", repo.URL)
+	one := intstr.FromInt32(1)
+	app.Spec.Template.Strategy = convoyv1alpha1.Strategy{
+		Steps: []convoyv1alpha1.StrategyStep{step("full on", 100, 0, 100, 0)},
+		Waves: []convoyv1alpha1.Wave{{Name: "canary", Regions: []string{"eu-west"}, Clusters: &one}, {Name: "rest"}},
+	}
+	first, clusters := completeFirstRelease(t, mgmt, app)
+	waves := waveClusters(t, mgmt, &first)
+	canary, lost := waves[0][0], waves[1][len(waves[1])-1]
+	setValues(t, mgmt, app, `{"replicas":2,"greeting":"v2"}`)
+	second := waitForReleases(t, mgmt, app, 2)[1]
+	waitAchieved(t, mgmt, &second, 0)
+	owners := addresses(t, env, ns, clusters, first.Name, second.Name)
+	r := newResolver(t, app.Spec.Template.Traffic.DNS.Hostname)
+
+	if err := env.CutAPI(ctx, lost, 0); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = env.RestoreAPI(context.Background(), lost) })
+	setTargetStep(t, mgmt, &second, 1)
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		if err := mgmt.Get(ctx, client.ObjectKeyFromObject(&second), &second); err != nil {
+			t.Fatal(err)
+		}
+		if a := second.Status.AchievedStep; a != nil && a.Step == 1 {
+			t.Fatalf("wave rest achieved while %s was cut off", lost)
+		}
+		counts := r.shares(100, owners)
+		if counts[second.Name+"/"+canary] == 0 {
+			t.Fatalf("answers %v while %s is lost: the canary cluster's contender lost its traffic", counts, lost)
+		}
+		for owner := range counts {
+			if strings.HasPrefix(owner, "?") || owner == "(empty)" {
+				t.Fatalf("answers %v while %s is lost: an answer nobody owns", counts, lost)
+			}
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	t.Logf("after 15s with %s cut off: waiting for %s: %s", lost, second.Status.WaitingFor, conditionMessage(second.Status.Conditions, convoyv1alpha1.ConditionReady))
+	if err := env.RestoreAPI(ctx, lost); err != nil {
+		t.Fatal(err)
+	}
+	waitAchieved(t, mgmt, &second, 1)
+}
+
+func conditionMessage(conds []metav1.Condition, typ string) string {
+	if c := meta.FindStatusCondition(conds, typ); c != nil {
+		return c.Message
+	}
+	return ""
 }

@@ -67,7 +67,7 @@ func runOwn(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, "testenv:", err)
 		return 1
 	}
-	clusters, _ := devenv.ParseTopology(devenv.DefaultTopology)
+	clusters, _ := devenv.ParseTopology(devenv.TestTopology)
 	opts := devenv.Options{
 		Name:     fmt.Sprintf("convoy-test-%d", os.Getpid()),
 		Dir:      filepath.Join(base, "env"),

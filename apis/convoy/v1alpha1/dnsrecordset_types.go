@@ -6,6 +6,7 @@ import (
 
 // DNSRecordSetSpec is the weighted answer set of one hostname: one record
 // per (cluster, release) endpoint, as the traffic controller apportioned it.
+// +kubebuilder:validation:XValidation:rule="(has(self.records) && size(self.records) > 0) || has(self.fallback)",message="a record set without records must have a fallback"
 type DNSRecordSetSpec struct {
 	// Hostname is the fully qualified name the records answer.
 	// +kubebuilder:validation:MaxLength=253
@@ -21,12 +22,21 @@ type DNSRecordSetSpec struct {
 	Provider DNSProvider `json:"provider"`
 
 	// Records with a weight above zero; zero-weight endpoints are left out
-	// rather than published at 0, and the set is never empty.
+	// rather than published at 0. The set is never empty, unless it has a
+	// fallback.
+	// +optional
 	// +listType=map
 	// +listMapKey=setIdentifier
-	// +kubebuilder:validation:MinItems=1
 	// +kubebuilder:validation:MaxItems=1000
-	Records []DNSRecord `json:"records"`
+	Records []DNSRecord `json:"records,omitempty"`
+
+	// Fallback is a hostname the name answers with a CNAME when none of its
+	// records can answer (none is published, or none passes its health
+	// checks): a regional name (traffic.dns.regionalHostname) falls back to
+	// the application's global hostname.
+	// +optional
+	// +kubebuilder:validation:MaxLength=253
+	Fallback string `json:"fallback,omitempty"`
 
 	// HealthCheck is the Application's traffic.dns.healthCheck: the DNS
 	// servers probe the records' addresses and answer only healthy ones.

@@ -141,6 +141,29 @@ type ClusterRequirements struct {
 	// Selector limits the clusters to those whose labels match.
 	// +optional
 	Selector *ClusterSelector `json:"selector,omitempty"`
+
+	// Spread divides one total of replicas among the selected clusters
+	// instead of running the chart's replica count in each: in proportion
+	// to their Cluster weights (spec.scheduling.weight). Step percentages
+	// then apply to each cluster's share, and DNS weights follow it.
+	// +optional
+	Spread *ReplicaSpread `json:"spread,omitempty"`
+}
+
+// ReplicaSpread divides a total of replicas among clusters.
+type ReplicaSpread struct {
+	// TotalReplicas is the replicas at full capacity over all the
+	// clusters. Every cluster must get at least one.
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=100000
+	TotalReplicas int32 `json:"totalReplicas"`
+
+	// By is what the total is divided by: clusterWeight, the Clusters'
+	// spec.scheduling.weight (100 when unset).
+	// +optional
+	// +kubebuilder:default=clusterWeight
+	// +kubebuilder:validation:Enum=clusterWeight
+	By string `json:"by,omitempty"`
 }
 
 // RegionRequirement asks for a number of clusters in one region.
@@ -322,6 +345,18 @@ type DNSTraffic struct {
 	// +kubebuilder:validation:MaxLength=253
 	// +kubebuilder:validation:Pattern=`^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.?$`
 	Hostname string `json:"hostname"`
+
+	// RegionalHostname, with {{region}} in it (such as
+	// web.{{region}}.apps.example.com), publishes one more name per region
+	// of the release's clusters. Each answers only with its region's
+	// healthy endpoints, and with a CNAME to hostname when the region has
+	// none, so clients fall back to the global name (KubeFed's zone,
+	// region, global chain). Each name must be granted like hostname. The
+	// convoy provider only.
+	// +optional
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:XValidation:rule="self.contains('{{region}}')",message="regionalHostname must contain {{region}}"
+	RegionalHostname string `json:"regionalHostname,omitempty"`
 
 	// TTLSeconds is the records' time to live: how long resolvers may keep an
 	// old answer after weights change.

@@ -18,8 +18,9 @@ import (
 func newTrafficCommand(o *options) *cobra.Command {
 	var namespace, server string
 	var queries int
+	var byCluster bool
 	cmd := &cobra.Command{
-		Use:   "traffic APP --dns ADDR",
+		Use:   "traffic APP --dns ADDR [--by-cluster]",
 		Short: "Measure the traffic split clients see, from DNS answers",
 		Long: `Resolve the application's hostname against a DNS server many times, as clients
 would, and print each release's share of the answers next to the share the
@@ -52,12 +53,16 @@ contender's step asks for.`,
 				return err
 			}
 			printShares(o, r, shares, traffic.DNS.Hostname, server)
+			if byCluster {
+				printClusterShares(o, r, shares)
+			}
 			return nil
 		},
 	}
 	cmd.Flags().StringVarP(&namespace, "namespace", "n", "default", "the application's namespace")
 	cmd.Flags().StringVar(&server, "dns", "127.0.0.1:5354", "the DNS server to ask")
 	cmd.Flags().IntVar(&queries, "queries", 2000, "how many queries to send")
+	cmd.Flags().BoolVar(&byCluster, "by-cluster", false, "also print each cluster's share of the answers, and the contender's share of those")
 	return cmd
 }
 
@@ -121,4 +126,27 @@ func newChartsCommand(o *options) *cobra.Command {
 	cmd.Flags().StringVar(&listen, "listen", "127.0.0.1:8879", "address to serve on")
 	cmd.Flags().StringVar(&dir, "dir", "", "where to put the packaged charts (default: the environment's directory)")
 	return cmd
+}
+
+// printClusterShares prints each cluster's share of the answers and the
+// contender's share of that cluster's: with waves, clusters hold different
+// steps.
+func printClusterShares(o *options, r *kube.Rollout, s dnsprobe.Shares) {
+	clusters := make([]string, 0, len(s.ByCluster))
+	for c := range s.ByCluster {
+		clusters = append(clusters, c)
+	}
+	sort.Strings(clusters)
+	fmt.Fprintf(o.out, "  by cluster:\n")
+	for _, c := range clusters {
+		var all int
+		for _, n := range s.ByCluster[c] {
+			all += n
+		}
+		contender := 0.0
+		if r.Contender != nil && all > 0 {
+			contender = 100 * float64(s.ByCluster[c][r.Contender.Name]) / float64(all)
+		}
+		fmt.Fprintf(o.out, "    %-12s %5.1f%% of the answers, %5.1f%% of them the contender's\n", c, 100*float64(all)/float64(max(s.Total, 1)), contender)
+	}
 }

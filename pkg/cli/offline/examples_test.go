@@ -54,6 +54,7 @@ func TestExamplesAreValid(t *testing.T) {
 		{"regions-capabilities.yaml", "Application", renderChart},
 		{"blue-green.yaml", "Application", renderChart},
 		{"analysis.yaml", "Application", renderChart},
+		{"waves.yaml", "Application", renderChart},
 		{"rolloutblock.yaml", "RolloutBlock", noRender},
 	}
 

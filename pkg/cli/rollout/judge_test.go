@@ -113,3 +113,36 @@ func TestParseStep(t *testing.T) {
 		}
 	}
 }
+
+// With waves, --to also takes WAVE/STEP by indexes and a wave's name (its
+// last step); the steps' own "wave/step" names work as any name does.
+func TestParseStepWithWaves(t *testing.T) {
+	steps := []convoyv1alpha1.StrategyStep{
+		{Name: "canary/canary", Wave: "canary"}, {Name: "canary/full on", Wave: "canary"},
+		{Name: "eu-west/canary", Wave: "eu-west"}, {Name: "eu-west/full on", Wave: "eu-west"},
+		{Name: "us-east/full on", Wave: "us-east"},
+	}
+	for _, tc := range []struct {
+		arg  string
+		want int32
+		err  string
+	}{
+		{"eu-west/canary", 2, ""}, {"1/0", 2, ""}, {"1/1", 3, ""}, {"2/0", 4, ""}, {"eu-west", 3, ""}, {"canary", 1, ""}, {"US-EAST", 4, ""},
+		{"1/2", 0, "no step 1/2: wave 1 has no step 2"},
+		{"3/0", 0, "no step 3/0: wave 3 has no step 0"},
+	} {
+		got, err := parseStep(steps, tc.arg, 0)
+		if tc.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Errorf("parseStep(%q) error %v, want %q", tc.arg, err, tc.err)
+			}
+			continue
+		}
+		if err != nil || got != tc.want {
+			t.Errorf("parseStep(%q) = %d, %v, want %d", tc.arg, got, err, tc.want)
+		}
+	}
+	if got := waveNames(steps); got != "0 canary, 1 eu-west, 2 us-east" {
+		t.Errorf("waveNames = %q", got)
+	}
+}

@@ -93,7 +93,7 @@ func (o *waitOptions) run(cmd *cobra.Command, app string) error {
 		if !found {
 			return clierr.Usage("release %s has no wave %q (its waves: %s)", r.Contender.Name, o.wave, waveNames(steps))
 		}
-		g.step, g.name = w.last, fmt.Sprintf("wave %d (%s), at its last step %s", w.index, w.name, stepName(steps, w.last))
+		g.step, g.name = w.last, fmt.Sprintf("%s, the last of wave %d (%s)", stepName(steps, w.last), w.index, w.name)
 	case !o.complete:
 		if g.step, err = parseStep(steps, o.step, 0); err != nil {
 			return err

@@ -353,7 +353,8 @@ func (r *Reconciler) gate(ctx context.Context, rel *convoyv1alpha1.Release, in *
 	}
 	now := time.Now()
 	g := gateFor(rel, d.Step, now)
-	lookAgain := r.runGate(ctx, rel, g, step, in.Clusters, d.WaitingFor == strategies.StageAnalysis, now)
+	judged := strategies.Reached(in.Waves, in.Clusters, d.Step) // with waves, the clusters that run the contender
+	lookAgain := r.runGate(ctx, rel, g, step, judged, d.WaitingFor == strategies.StageAnalysis, now)
 	switch {
 	case d.WaitingFor == strategies.StageDone && !decided(g):
 		g.Phase, g.Message = string(analysis.PhaseSuccessful), "achieved within its progress deadline"

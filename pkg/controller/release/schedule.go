@@ -85,10 +85,10 @@ func (r *Reconciler) createMissingTargets(ctx context.Context, rel *convoyv1alph
 	if len(missing) == 0 {
 		return nil
 	}
-	replicas := int32(0)
+	var replicas map[string]int32
 	if needReplicas {
 		var err error
-		if replicas, err = r.totalReplicas(ctx, rel); err != nil {
+		if replicas, err = r.replicasIn(ctx, rel, clusters); err != nil {
 			return err
 		}
 	}
@@ -99,7 +99,7 @@ func (r *Reconciler) createMissingTargets(ctx context.Context, rel *convoyv1alph
 	for i, target := range missing {
 		if ct, ok := target.(*convoyv1alpha1.CapacityTarget); ok {
 			for c := range ct.Spec.Clusters {
-				ct.Spec.Clusters[c].TotalReplicaCount = replicas
+				ct.Spec.Clusters[c].TotalReplicaCount = replicas[ct.Spec.Clusters[c].Name]
 				if !all {
 					// A lost CapacityTarget comes back at full capacity, not
 					// at zero: its Deployments may be serving, and a
@@ -180,6 +180,28 @@ func (r *Reconciler) place(ctx context.Context, rel *convoyv1alpha1.Release) ([]
 	}
 	app := rel.Labels[convoyv1alpha1.LabelApplication]
 	return placement.Place(rel.Namespace+"/"+app, regions, reqs.Capabilities, reqs.Selector, candidates)
+}
+
+// replicasIn is each cluster's replica count at full capacity: the
+// workload's own in every cluster, or the Application's spread of a total
+// by cluster weight.
+func (r *Reconciler) replicasIn(ctx context.Context, rel *convoyv1alpha1.Release, clusters []string) (map[string]int32, error) {
+	total, err := r.totalReplicas(ctx, rel)
+	if err != nil {
+		return nil, err
+	}
+	if spread := rel.Spec.Environment.ClusterRequirements.Spread; spread != nil {
+		candidates, err := r.candidates(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return placement.Spread(spread.TotalReplicas, clusters, candidates)
+	}
+	out := make(map[string]int32, len(clusters))
+	for _, c := range clusters {
+		out[c] = total
+	}
+	return out, nil
 }
 
 // totalReplicas renders the source and reads the replica count of its

@@ -49,7 +49,9 @@ type publication struct {
 	missing []string
 	// problem is about the hostname as a whole.
 	problem verdict
-	ttl     time.Duration
+	// regional are the hostname's regional names, published beside it.
+	regional []string
+	ttl      time.Duration
 }
 
 // publish works out the hostname's weights and writes them, unless the
@@ -100,6 +102,12 @@ func (r *Reconciler) publish(ctx context.Context, namespace, app string, g *host
 				})
 			}
 		}
+	}
+	regional, problem, err := r.publishRegional(ctx, namespace, app, g, spec)
+	pub.regional = regional
+	if err != nil || !problem.ok() {
+		pub.problem = problem
+		return pub, err
 	}
 	if len(spec.Records) == 0 {
 		// Route53 answers a group of zero weights with an equal split, and
@@ -309,15 +317,15 @@ func (r *Reconciler) writeRecordSet(ctx context.Context, namespace, app string, 
 }
 
 // prune deletes the application's record sets of hostnames none of its
-// releases publish any more.
-func (r *Reconciler) prune(ctx context.Context, namespace, app string, groups []*hostGroup) error {
+// releases publish any more (keep names those it does).
+func (r *Reconciler) prune(ctx context.Context, namespace, app string, keep []string) error {
 	list := &convoyv1alpha1.DNSRecordSetList{}
 	if err := r.List(ctx, list, client.InNamespace(namespace), client.MatchingLabels{convoyv1alpha1.LabelApplication: app}); err != nil {
 		return err
 	}
 	for i := range list.Items {
 		rs := &list.Items[i]
-		if slices.ContainsFunc(groups, func(g *hostGroup) bool { return g.hostname == rs.Name }) {
+		if slices.Contains(keep, rs.Name) {
 			continue
 		}
 		if err := r.Delete(ctx, rs); client.IgnoreNotFound(err) != nil {

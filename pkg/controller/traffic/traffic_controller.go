@@ -72,7 +72,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		}
 	}
 	var after time.Duration
-	var published []*hostGroup
+	var published []string // the record sets to keep
 	for _, g := range groups {
 		if g.retired() {
 			wait, err := r.retire(ctx, req.Namespace, req.Name, g)
@@ -82,11 +82,11 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 			after = sooner(after, wait)
 			continue
 		}
-		published = append(published, g)
 		pub, err := r.publish(ctx, req.Namespace, req.Name, g, servers)
 		if err != nil {
 			return ctrl.Result{}, err
 		}
+		published = append(append(published, g.hostname), pub.regional...)
 		for _, t := range g.targets {
 			after = sooner(after, r.report(ctrl.LoggerFrom(ctx).WithValues("hostname", g.hostname), t, g, pub))
 		}

@@ -24,7 +24,12 @@ const Unknown = "(unknown)"
 type Shares struct {
 	Total     int
 	ByRelease map[string]int
+	// ByCluster counts each cluster's answers by release.
+	ByCluster map[string]map[string]int
 }
+
+// Owner is who an address belongs to: a release in a cluster.
+type Owner struct{ Release, Cluster string }
 
 // Percent is the release's share of the answers.
 func (s Shares) Percent(release string) float64 {
@@ -35,10 +40,11 @@ func (s Shares) Percent(release string) float64 {
 }
 
 // Measure sends n A queries for hostname to server over UDP, one at a time,
-// and counts the answers by release. owners maps addresses to releases.
-func Measure(ctx context.Context, server, hostname string, n int, owners map[string]string) (Shares, error) {
+// and counts the answers by release and cluster. owners maps addresses to
+// their owners.
+func Measure(ctx context.Context, server, hostname string, n int, owners map[string]Owner) (Shares, error) {
 	c := &dns.Client{Timeout: 2 * time.Second}
-	s := Shares{ByRelease: map[string]int{}}
+	s := Shares{ByRelease: map[string]int{}, ByCluster: map[string]map[string]int{}}
 	q := new(dns.Msg)
 	q.SetQuestion(dns.Fqdn(hostname), dns.TypeA)
 	q.RecursionDesired = false
@@ -53,16 +59,20 @@ func Measure(ctx context.Context, server, hostname string, n int, owners map[str
 		if in.Rcode != dns.RcodeSuccess {
 			return s, fmt.Errorf("%s answers %s for %s", server, dns.RcodeToString[in.Rcode], hostname)
 		}
-		release := Unknown
+		owner := Owner{Release: Unknown, Cluster: Unknown}
 		for _, rr := range in.Answer {
 			if a, ok := rr.(*dns.A); ok {
-				if r, ok := owners[a.A.String()]; ok {
-					release = r
+				if o, ok := owners[a.A.String()]; ok {
+					owner = o
 				}
 				break
 			}
 		}
-		s.ByRelease[release]++
+		s.ByRelease[owner.Release]++
+		if s.ByCluster[owner.Cluster] == nil {
+			s.ByCluster[owner.Cluster] = map[string]int{}
+		}
+		s.ByCluster[owner.Cluster][owner.Release]++
 		s.Total++
 	}
 	return s, nil
@@ -70,15 +80,15 @@ func Measure(ctx context.Context, server, hostname string, n int, owners map[str
 
 // Owners reads which release each address of the hostname's records
 // belongs to, from the application's DNSRecordSet.
-func Owners(ctx context.Context, c client.Reader, namespace, hostname string) (map[string]string, error) {
+func Owners(ctx context.Context, c client.Reader, namespace, hostname string) (map[string]Owner, error) {
 	rs := &convoyv1alpha1.DNSRecordSet{}
 	if err := c.Get(ctx, client.ObjectKey{Namespace: namespace, Name: dnsrecords.Normalize(hostname)}, rs); err != nil {
 		return nil, fmt.Errorf("reading the DNSRecordSet of %s: %w", hostname, err)
 	}
-	owners := map[string]string{}
+	owners := map[string]Owner{}
 	for _, rec := range rs.Spec.Records {
 		for _, a := range rec.Addresses {
-			owners[a] = rec.Release
+			owners[a] = Owner{Release: rec.Release, Cluster: rec.Cluster}
 		}
 	}
 	return owners, nil
