@@ -11,7 +11,7 @@ func TestAllDecodesEveryKind(t *testing.T) {
 		"applications.convoy.dev": true, "releases.convoy.dev": true, "clusters.convoy.dev": true,
 		"installationtargets.convoy.dev": true, "capacitytargets.convoy.dev": true,
 		"traffictargets.convoy.dev": true, "rolloutblocks.convoy.dev": true, "dnsrecordsets.convoy.dev": true,
-		"analysistemplates.convoy.dev": true,
+		"analysistemplates.convoy.dev": true, "notifiers.convoy.dev": true,
 	}
 	for _, crd := range crds {
 		if !want[crd.Name] {

@@ -73,8 +73,10 @@ func run() error {
 		prometheusSecret         = flag.String("prometheus-credentials-secret", "", "namespace/name of a Secret with the global Prometheus' credentials: token, or username and password, a client certificate (tls.crt, tls.key), and ca.crt")
 		dnsZones, dnsNameservers stringList
 		webhookAllow             stringList
+		notificationAllow        stringList
 	)
 	flag.Var(&webhookAllow, "analysis-webhook-allow", "a URL prefix that webhook analysis checks may call (repeatable; none allowed by default)")
+	flag.Var(&notificationAllow, "notification-allow", "a URL prefix that Notifiers may post release events to (repeatable; none allowed by default)")
 	flag.Var(&dnsZones, "dns-zone", "a zone the embedded DNS server is authoritative for (repeatable)")
 	flag.Var(&dnsNameservers, "dns-nameserver", "an NS record at each zone's apex (repeatable; default ns1.<zone>)")
 	logOpts := zap.Options{}
@@ -147,7 +149,7 @@ func run() error {
 		ClusterProbeInterval: *probeInterval, ClusterUnreachableThreshold: int32(*unreachableThreshold),
 		AllowLocalSources: *allowLocalSources, DNSLeaseNamespace: *dnsNamespace, DefaultAllowedHostnames: allowedHostnames, Shard: part,
 		Tenancy:          &clusters.Tenancy{DefaultServiceAccount: *defaultServiceAccount, RequireServiceAccount: *requireServiceAccount},
-		GlobalPrometheus: globalPrometheus, AnalysisWebhookAllow: webhookAllow,
+		GlobalPrometheus: globalPrometheus, AnalysisWebhookAllow: webhookAllow, NotificationAllow: notificationAllow,
 	}); err != nil {
 		return err
 	}

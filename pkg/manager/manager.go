@@ -93,6 +93,9 @@ type Options struct {
 	// AnalysisWebhookAllow are the URL prefixes webhook checks may call;
 	// none when empty.
 	AnalysisWebhookAllow []string
+	// NotificationAllow are the URL prefixes Notifiers may post to; none
+	// when empty.
+	NotificationAllow []string
 }
 
 // Setup adds every enabled controller to mgr.
@@ -145,11 +148,17 @@ func Setup(mgr ctrl.Manager, opts Options) error {
 			return (&application.BlockReconciler{Client: writer, GlobalBlockNamespace: opts.GlobalBlockNamespace}).SetupWithManager(mgr)
 		},
 		"release": func() error {
+			notifications := &release.Notifications{Reader: mgr.GetClient(), APIReader: mgr.GetAPIReader(),
+				Allow: opts.NotificationAllow, Recorder: mgr.GetEventRecorder("convoy-release")}
+			if err := mgr.Add(notifications); err != nil {
+				return err
+			}
 			return (&release.Reconciler{
 				Client: writer, APIReader: mgr.GetAPIReader(), Renderer: opts.Renderer,
 				Recorder: mgr.GetEventRecorder("convoy-release"),
 				Measurer: &release.AnalysisMeasurer{Reader: mgr.GetClient(), APIReader: mgr.GetAPIReader(),
 					Global: opts.GlobalPrometheus, WebhookAllow: opts.AnalysisWebhookAllow},
+				Notifications: notifications,
 			}).SetupWithManager(mgr)
 		},
 		"capacity": func() error {

@@ -44,6 +44,10 @@ var (
 		Name: "convoy_waves_total",
 		Help: "Waves of releases that started moving (Progressing) or completed (Complete), by wave name.",
 	}, []string{"namespace", "application", "wave", "phase"})
+	notifications = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "convoy_notifications_total",
+		Help: "Release event notifications, by result: delivered, failed (after retries, or unresolvable) or dropped (queue full).",
+	}, []string{"namespace", "application", "result"})
 	clusterReachable = prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Name: "convoy_cluster_reachable",
 		Help: "1 while convoy reaches the application cluster with its credentials, 0 when not.",
@@ -51,7 +55,12 @@ var (
 )
 
 func init() {
-	metrics.Registry.MustRegister(stepDuration, capacityToTraffic, aborts, failedSteps, analysisGates, analysisMeasurements, waves, clusterReachable)
+	metrics.Registry.MustRegister(stepDuration, capacityToTraffic, aborts, failedSteps, analysisGates, analysisMeasurements, waves, notifications, clusterReachable)
+}
+
+// CountNotification counts a notification by its result.
+func CountNotification(namespace, app, result string) {
+	notifications.WithLabelValues(namespace, app, result).Inc()
 }
 
 // CountWave counts a wave of a release moving to phase.

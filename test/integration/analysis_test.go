@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -32,14 +31,9 @@ type hookServer struct {
 	requests []analysis.WebhookRequest
 }
 
-func (h *hookServer) start() error {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return err
-	}
-	h.url = "http://" + l.Addr().String() + "/"
-	go func() { _ = http.Serve(l, h) }()
-	return nil
+func (h *hookServer) start() (err error) {
+	h.url, err = serveLoopback(h)
+	return err
 }
 
 func (h *hookServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {

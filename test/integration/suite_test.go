@@ -115,6 +115,9 @@ func startManager(t testing.TB) *testenv.Env {
 		if err != nil {
 			t.Fatal(err)
 		}
+		if err := inbox.start(); err != nil {
+			t.Fatal(err)
+		}
 		if err := hooks.start(); err != nil {
 			t.Fatal(err)
 		}
@@ -123,6 +126,7 @@ func startManager(t testing.TB) *testenv.Env {
 		}
 		err = manager.Setup(mgr, manager.Options{
 			AnalysisWebhookAllow: []string{hooks.url},
+			NotificationAllow:    []string{inbox.url},
 			GlobalPrometheus:     &convoyv1alpha1.PrometheusEndpoint{URL: suitePrometheus.URL},
 			Renderer:             renderer,
 			Distinguish:          kustomize.Distinguish,

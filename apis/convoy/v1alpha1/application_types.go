@@ -18,6 +18,13 @@ type ApplicationSpec struct {
 	// Template is the release environment. Every change to it creates a new
 	// Release, the contender.
 	Template ReleaseEnvironment `json:"template"`
+
+	// NotifierRef names the Notifier, in the Application's namespace, that
+	// its releases' events go to; the namespace's Notifier named "default"
+	// when unset (none when there is none). Not part of the template:
+	// changing it makes no new release.
+	// +optional
+	NotifierRef *LocalObjectReference `json:"notifierRef,omitempty"`
 }
 
 // ApplicationStatus summarises the application's rollout.

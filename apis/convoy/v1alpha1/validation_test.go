@@ -24,6 +24,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/intstr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/apiutil"
 
@@ -219,6 +220,27 @@ func TestValidationAcceptsValidObjects(t *testing.T) {
 		{name: "blue-green preset", obj: app(func(a *v1.Application) {
 			a.Spec.Template.Strategy = v1.Strategy{Preset: v1.PresetBlueGreen}
 		})},
+		{name: "waves by region, selector, count and percentage, with a gate and their own steps", obj: app(func(a *v1.Application) {
+			one, half := intstr.FromInt32(1), intstr.FromString("50%")
+			a.Spec.Template.Strategy.OneRegionPerWave = true
+			a.Spec.Template.Strategy.Waves = []v1.Wave{
+				{Name: "canary", Regions: []string{"eu-west"}, Clusters: &one, Gate: &v1.WaveGate{Pause: &v1.StepPause{Duration: metav1.Duration{Duration: time.Minute}}}},
+				{Name: "gold", Selector: &v1.ClusterSelector{MatchLabels: map[string]string{"tier": "gold"},
+					MatchExpressions: []v1.ClusterSelectorRequirement{{Key: "capacity", Operator: v1.SelectorGt, Values: []string{"10"}}, {Key: "gpu", Operator: v1.SelectorDoesNotExist}}}},
+				{Name: "half", Clusters: &half, MaxConcurrency: ptr(int32(1))},
+				{Name: "rest", Steps: []v1.StrategyStep{{Name: "all", Capacity: v1.CapacitySplit{Contender: 100}, Traffic: v1.TrafficSplit{Contender: 100}}}},
+			}
+		})},
+		{name: "wave preset, selector and spread in the requirements, regional hostname", obj: app(func(a *v1.Application) {
+			a.Spec.Template.Strategy.WavePreset = v1.WavesCanaryClusterThenRegions
+			a.Spec.Template.ClusterRequirements.Selector = &v1.ClusterSelector{MatchExpressions: []v1.ClusterSelectorRequirement{{Key: "zone", Operator: v1.SelectorIn, Values: []string{"a", "b"}}}}
+			a.Spec.Template.ClusterRequirements.Spread = &v1.ReplicaSpread{TotalReplicas: 12}
+			a.Spec.Template.Traffic = &v1.TrafficSpec{DNS: &v1.DNSTraffic{Hostname: "web.example.com", RegionalHostname: "web.{{region}}.example.com"}}
+		}), check: func(t *testing.T, got client.Object) {
+			if by := got.(*v1.Application).Spec.Template.ClusterRequirements.Spread.By; by != "clusterWeight" {
+				t.Errorf("spread.by = %q, want the default clusterWeight", by)
+			}
+		}},
 		{name: "single step", obj: app(func(a *v1.Application) {
 			a.Spec.Template.Strategy.Steps = a.Spec.Template.Strategy.Steps[2:]
 		})},
@@ -382,6 +404,30 @@ func TestValidationRejectsInvalidObjects(t *testing.T) {
 			strategy, "exactly one of preset or steps must be set"},
 		{"both preset and steps", app(func(a *v1.Application) { a.Spec.Template.Strategy.Preset = v1.PresetVanguard }), nil,
 			strategy, "exactly one of preset or steps must be set"},
+		{"duplicate wave names", app(func(a *v1.Application) { a.Spec.Template.Strategy.Waves = []v1.Wave{{Name: "a"}, {Name: "a"}} }), nil,
+			strategy, "wave names must be unique"},
+		{"waves and a wave preset", app(func(a *v1.Application) {
+			a.Spec.Template.Strategy.Waves = []v1.Wave{{Name: "a"}}
+			a.Spec.Template.Strategy.WavePreset = v1.WavesCanaryClusterThenRegions
+		}), nil, strategy, "waves and wavePreset are exclusive"},
+		{"maxConcurrency 0", app(func(a *v1.Application) {
+			a.Spec.Template.Strategy.Waves = []v1.Wave{{Name: "a", MaxConcurrency: ptr(int32(0))}}
+		}), nil, strategy + ".waves[0]", "maxConcurrency must be at least 1"},
+		{"Exists with values", app(func(a *v1.Application) {
+			a.Spec.Template.ClusterRequirements.Selector = &v1.ClusterSelector{MatchExpressions: []v1.ClusterSelectorRequirement{{Key: "gpu", Operator: v1.SelectorExists, Values: []string{"x"}}}}
+		}), nil, template + ".clusterRequirements.selector.matchExpressions[0]", "values must be empty for Exists and DoesNotExist"},
+		{"In without values", app(func(a *v1.Application) {
+			a.Spec.Template.Strategy.Waves = []v1.Wave{{Name: "a", Selector: &v1.ClusterSelector{MatchExpressions: []v1.ClusterSelectorRequirement{{Key: "zone", Operator: v1.SelectorIn}}}}}
+		}), nil, strategy + ".waves[0].selector.matchExpressions[0]", "given for the other operators"},
+		{"unknown selector operator", app(func(a *v1.Application) {
+			a.Spec.Template.ClusterRequirements.Selector = &v1.ClusterSelector{MatchExpressions: []v1.ClusterSelectorRequirement{{Key: "zone", Operator: "Like", Values: []string{"a"}}}}
+		}), nil, template + ".clusterRequirements.selector.matchExpressions[0].operator", "Unsupported value"},
+		{"spread of no replicas", app(func(a *v1.Application) {
+			a.Spec.Template.ClusterRequirements.Spread = &v1.ReplicaSpread{TotalReplicas: 0}
+		}), nil, template + ".clusterRequirements.spread.totalReplicas", "should be greater than or equal to 1"},
+		{"regional hostname without {{region}}", app(func(a *v1.Application) {
+			a.Spec.Template.Traffic = &v1.TrafficSpec{DNS: &v1.DNSTraffic{Hostname: "web.example.com", RegionalHostname: "web.eu.example.com"}}
+		}), nil, dns + ".regionalHostname", "regionalHostname must contain {{region}}"},
 		{"unknown preset", app(func(a *v1.Application) { a.Spec.Template.Strategy = v1.Strategy{Preset: "linear"} }), nil,
 			strategy + ".preset", `Unsupported value: "linear"`},
 		{"duplicate step names", app(func(a *v1.Application) { a.Spec.Template.Strategy.Steps[2].Name = "staging" }), nil,

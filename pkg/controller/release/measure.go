@@ -13,6 +13,7 @@ import (
 
 	convoyv1alpha1 "github.com/convoy-rollouts/convoy/apis/convoy/v1alpha1"
 	"github.com/convoy-rollouts/convoy/pkg/analysis"
+	"github.com/convoy-rollouts/convoy/pkg/egress"
 	"github.com/convoy-rollouts/convoy/pkg/render"
 )
 
@@ -123,7 +124,7 @@ func (m *AnalysisMeasurer) prometheus(ctx context.Context, endpoint *convoyv1alp
 
 func (m *AnalysisMeasurer) call(ctx context.Context, check convoyv1alpha1.AnalysisCheck, req MeasureRequest, vars analysis.Vars) (analysis.Phase, string, string) {
 	url := check.Webhook.URL
-	if !allowedURL(url, m.WebhookAllow) {
+	if !egress.Allowed(url, m.WebhookAllow) {
 		return analysis.PhaseError, "", fmt.Sprintf("webhook URL %s is not under a prefix the platform allows (the manager's --analysis-webhook-allow: %s)", url, strings.Join(m.WebhookAllow, ", "))
 	}
 	w := &analysis.Webhook{URL: url, Client: httpClient(&tls.Config{MinVersion: tls.VersionTLS12}), Retries: analysis.DefaultWebhookRetries}
@@ -142,18 +143,6 @@ func (m *AnalysisMeasurer) call(ctx context.Context, check convoyv1alpha1.Analys
 		return phase, "", err.Error()
 	}
 	return phase, text, "POST " + url
-}
-
-// allowedURL reports whether url is under one of the prefixes. A prefix
-// matches at a path boundary, so https://hooks.example/ci does not allow
-// https://hooks.example/ci-admin.
-func allowedURL(url string, prefixes []string) bool {
-	for _, p := range prefixes {
-		if url == p || strings.HasPrefix(url, strings.TrimSuffix(p, "/")+"/") {
-			return true
-		}
-	}
-	return false
 }
 
 // httpClient speaks TLS as cfg says and keeps no connection open between

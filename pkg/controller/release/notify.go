@@ -30,6 +30,7 @@ func (r *Reconciler) notify(ctx context.Context, before, after *convoyv1alpha1.R
 	}
 	notifyGate(r, log, app, before, after)
 	r.notifyWaves(before, after)
+	r.Notifications.Tell(before, after)
 	wasAborted := conditions.IsTrue(before.Status.Conditions, convoyv1alpha1.ConditionAborted)
 	isAborted := conditions.IsTrue(after.Status.Conditions, convoyv1alpha1.ConditionAborted)
 	switch {

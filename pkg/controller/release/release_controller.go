@@ -35,6 +35,9 @@ type Reconciler struct {
 	Recorder  events.EventRecorder
 	// Measurer takes the measurements of steps' analysis checks.
 	Measurer Measurer
+	// Notifications sends releases' events to their Notifier; nil sends
+	// none.
+	Notifications *Notifications
 
 	apps appLocks
 	// progress spaces out the status writes that only report progress
