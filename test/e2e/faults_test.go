@@ -94,7 +94,10 @@ func TestClusterUnreachableMidStep(t *testing.T) {
 
 	step(t, "When %s answers again, Then the rollout resumes and the step completes", lost)
 	restore()
-	u.expect(0, []string{"release " + second + " achieved step 2"}, "wait", "cut", "--step", "full", "--timeout", "3m")
+	// A restarted local cluster's kwok can take minutes, on a loaded
+	// machine, before it runs the pods scheduled meanwhile (a pod seen
+	// Pending on a Ready node for 3 minutes): the wait allows for it.
+	u.expect(0, []string{"release " + second + " achieved step 2"}, "wait", "cut", "--step", "full", "--timeout", "6m")
 	if w := u.recordClusters(host); w[lost] == 0 {
 		t.Errorf("cluster %s has no weight after it came back: %v", lost, w)
 	}

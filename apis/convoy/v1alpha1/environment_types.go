@@ -19,6 +19,15 @@ type ReleaseEnvironment struct {
 	// +kubebuilder:pruning:PreserveUnknownFields
 	Values *apiextensionsv1.JSON `json:"values,omitempty"`
 
+	// Overrides are values for some clusters only: each one's values are
+	// merged over values (maps merged key by key, anything else replaced),
+	// in order, in the clusters it matches. A release renders once per
+	// distinct set of values, not once per cluster.
+	// +optional
+	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=32
+	Overrides []ValuesOverride `json:"overrides,omitempty"`
+
 	// ClusterRequirements select the application clusters the release runs in.
 	ClusterRequirements ClusterRequirements `json:"clusterRequirements"`
 
@@ -453,3 +462,32 @@ const (
 	DNSProviderConvoy      DNSProvider = "convoy"
 	DNSProviderExternalDNS DNSProvider = "external-dns"
 )
+
+// ValuesOverride is values for the clusters it matches: those named, in
+// the regions listed, and whose labels match the selector (every criterion
+// given must hold).
+// +kubebuilder:validation:XValidation:rule="has(self.clusters) || has(self.regions) || has(self.selector)",message="an override matches clusters, regions or a selector"
+type ValuesOverride struct {
+	// Clusters by name.
+	// +optional
+	// +listType=set
+	// +kubebuilder:validation:MaxItems=64
+	// +kubebuilder:validation:items:MaxLength=253
+	Clusters []string `json:"clusters,omitempty"`
+
+	// Regions the clusters are in.
+	// +optional
+	// +listType=set
+	// +kubebuilder:validation:MaxItems=64
+	// +kubebuilder:validation:items:MaxLength=63
+	Regions []string `json:"regions,omitempty"`
+
+	// Selector over the clusters' labels.
+	// +optional
+	Selector *ClusterSelector `json:"selector,omitempty"`
+
+	// Values merged over the Application's values in those clusters.
+	// +kubebuilder:pruning:PreserveUnknownFields
+	// +kubebuilder:validation:Type=object
+	Values *apiextensionsv1.JSON `json:"values"`
+}

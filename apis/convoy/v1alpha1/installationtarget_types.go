@@ -21,6 +21,13 @@ type InstallationTargetSpec struct {
 	// +kubebuilder:pruning:PreserveUnknownFields
 	Values *apiextensionsv1.JSON `json:"values,omitempty"`
 
+	// ClusterValues are the values of the clusters the Application's
+	// overrides give other values: each entry's replace values in its
+	// clusters (the overrides already merged in), one render per entry.
+	// +optional
+	// +listType=atomic
+	ClusterValues []ClusterValues `json:"clusterValues,omitempty"`
+
 	// Idle says the release is retired: its objects stay installed, but it
 	// runs nothing and holds no address. CronJobs and Jobs are suspended,
 	// StatefulSets scaled to 0, DaemonSets kept off every node, and
@@ -85,4 +92,13 @@ type InstallationTargetList struct {
 
 func init() {
 	register(&InstallationTarget{}, &InstallationTargetList{})
+}
+
+// ClusterValues are the values of some clusters.
+type ClusterValues struct {
+	// +listType=set
+	Clusters []string `json:"clusters"`
+	// +kubebuilder:validation:Type=object
+	// +kubebuilder:pruning:PreserveUnknownFields
+	Values *apiextensionsv1.JSON `json:"values"`
 }

@@ -55,6 +55,7 @@ func TestExamplesAreValid(t *testing.T) {
 		{"blue-green.yaml", "Application", renderChart},
 		{"analysis.yaml", "Application", renderChart},
 		{"waves.yaml", "Application", renderChart},
+		{"region-overrides.yaml", "Application", renderChart},
 		{"rolloutblock.yaml", "RolloutBlock", noRender},
 	}
 

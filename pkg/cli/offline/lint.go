@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -38,6 +40,9 @@ valid and renders, 1 otherwise.`,
 			if err != nil {
 				return err
 			}
+			if err := lintOverrides(m, app); err != nil {
+				return err
+			}
 			if err := lintChecks(m, app); err != nil {
 				return err
 			}
@@ -45,7 +50,7 @@ valid and renders, 1 otherwise.`,
 				fmt.Fprintf(out, "%s: %s is valid (not rendered)\n", m.name, m.describe())
 				return nil
 			}
-			rel, err := renderRelease(cmd.Context(), f.cacheDir, m, app)
+			rel, err := renderRelease(cmd.Context(), f.cacheDir, m, app, nil)
 			if err != nil {
 				return fmt.Errorf("%w\n(the Application is valid, but its next release does not render)", err)
 			}
@@ -82,6 +87,23 @@ func lintChecks(m *manifest, app *convoyv1alpha1.Application) error {
 			}
 			if err := analysis.Validate(check.AnalysisCheckSpec); err != nil {
 				errs = append(errs, fmt.Errorf("%s: %s: %s.analysis[%d] (%s): %v", m.name, m.describe(), field, j, check.Name, err))
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// lintOverrides names each override region the Application does not run
+// in: its values would never apply.
+func lintOverrides(m *manifest, app *convoyv1alpha1.Application) error {
+	tmpl := app.Spec.Template
+	known := tmpl.ClusterRequirements.RegionNames()
+	var errs []error
+	for i, o := range tmpl.Overrides {
+		for j, region := range o.Regions {
+			if !slices.Contains(known, region) {
+				errs = append(errs, fmt.Errorf("%s: %s: spec.template.overrides[%d].regions[%d]: region %q is not one the Application runs in (%s): these values would never apply",
+					m.name, m.describe(), i, j, region, strings.Join(known, ", ")))
 			}
 		}
 	}

@@ -358,3 +358,18 @@ func walk(obj map[string]any, path []any) (any, any) {
 	}
 	return cur, path[len(path)-1]
 }
+
+// An override for a region the Application does not run in would never
+// apply: lint names it.
+func TestLintCatchesOverridesOfUnknownRegions(t *testing.T) {
+	obj := readYAML(t, "testdata/application.yaml")
+	set([]any{
+		map[string]any{"regions": []any{"eu-west"}, "values": map[string]any{"a": 1}},
+		map[string]any{"regions": []any{"ap-south"}, "values": map[string]any{"a": 2}},
+	}, "spec", "template", "overrides")(obj)
+	r := run(t, "", "lint", "--no-render", "-f", writeYAML(t, obj))
+	wantError(t, r.err, `spec.template.overrides[1].regions[0]: region "ap-south" is not one the Application runs in`)
+	if strings.Contains(r.err.Error(), "overrides[0]") {
+		t.Errorf("lint refused the override of a region the Application runs in:\n%v", r.err)
+	}
+}

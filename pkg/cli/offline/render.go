@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 
 	"github.com/Masterminds/semver/v3"
 	"github.com/spf13/cobra"
@@ -14,9 +15,11 @@ import (
 	"sigs.k8s.io/yaml"
 
 	convoyv1alpha1 "github.com/convoy-rollouts/convoy/apis/convoy/v1alpha1"
+	"github.com/convoy-rollouts/convoy/pkg/cli/clierr"
 	"github.com/convoy-rollouts/convoy/pkg/controller/application"
 	"github.com/convoy-rollouts/convoy/pkg/controller/installation"
 	"github.com/convoy-rollouts/convoy/pkg/manager"
+	"github.com/convoy-rollouts/convoy/pkg/placement"
 	"github.com/convoy-rollouts/convoy/pkg/render"
 	"github.com/convoy-rollouts/convoy/pkg/render/kustomize"
 	"github.com/convoy-rollouts/convoy/strategies"
@@ -24,8 +27,10 @@ import (
 
 func newRender(out, errOut io.Writer) *cobra.Command {
 	var f fileFlags
+	var cluster placement.Candidate
+	var labels []string
 	cmd := &cobra.Command{
-		Use:   "render -f APPLICATION.yaml [--cache-dir DIR]",
+		Use:   "render -f APPLICATION.yaml [--cluster NAME [--region R] [--label K=V]...] [--cache-dir DIR]",
 		Short: "Print the objects an Application's next release installs, without a cluster",
 		Long: `Print, as a YAML stream, the objects the Application's next release would
 install in each of its clusters: the source resolved (a chart version
@@ -36,14 +41,25 @@ manager caches them.
 
 The Application is first checked as the apiserver would check it (see
 convoy lint). Sources with a secretRef cannot be rendered offline when the
-repository needs the credentials: convoy render reads no Secrets.`,
+repository needs the credentials: convoy render reads no Secrets.
+
+With --cluster, the objects of that one cluster: the Application's
+overrides that match it (by name, --region, and --label for selectors)
+merged over its values.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			m, app, err := f.load(cmd.Context(), cmd.InOrStdin())
 			if err != nil {
 				return err
 			}
-			rel, err := renderRelease(cmd.Context(), f.cacheDir, m, app)
+			var in *placement.Candidate
+			if cluster.Name != "" {
+				if cluster.Labels, err = parseLabels(labels); err != nil {
+					return err
+				}
+				in = &cluster
+			}
+			rel, err := renderRelease(cmd.Context(), f.cacheDir, m, app, in)
 			if err != nil {
 				return err
 			}
@@ -67,7 +83,23 @@ repository needs the credentials: convoy render reads no Secrets.`,
 		},
 	}
 	f.add(cmd)
+	cmd.Flags().StringVar(&cluster.Name, "cluster", "", "render the objects of this cluster, its overrides merged in")
+	cmd.Flags().StringVar(&cluster.Region, "region", "", "the --cluster's region, for overrides by region")
+	cmd.Flags().StringArrayVar(&labels, "label", nil, "a label K=V of the --cluster, for overrides by selector (repeatable)")
 	return cmd
+}
+
+// parseLabels reads K=V pairs.
+func parseLabels(pairs []string) (map[string]string, error) {
+	out := map[string]string{}
+	for _, p := range pairs {
+		k, v, ok := strings.Cut(p, "=")
+		if !ok || k == "" {
+			return nil, clierr.Usage("--label %q: want KEY=VALUE", p)
+		}
+		out[k] = v
+	}
+	return out, nil
 }
 
 // release is what the next release of an Application installs.
@@ -85,7 +117,7 @@ type release struct {
 // installation.Objects. Only the cluster-side parts are left out: no
 // Secret is read for a secretRef (nil credentials), and the target names
 // no clusters, since every cluster gets the same objects.
-func renderRelease(ctx context.Context, cacheDir string, m *manifest, app *convoyv1alpha1.Application) (*release, error) {
+func renderRelease(ctx context.Context, cacheDir string, m *manifest, app *convoyv1alpha1.Application, cluster *placement.Candidate) (*release, error) {
 	fail := func(format string, args ...any) error {
 		return fmt.Errorf("%s: %s: %s", m.name, m.describe(), fmt.Sprintf(format, args...))
 	}
@@ -112,6 +144,18 @@ func renderRelease(ctx context.Context, cacheDir string, m *manifest, app *convo
 			convoyv1alpha1.LabelRelease:     name,
 		}},
 		Spec: convoyv1alpha1.InstallationTargetSpec{Clusters: nil, Source: resolved, Values: tmpl.Values},
+	}
+	if cluster != nil {
+		// One cluster: its overrides merged in, as the release controller
+		// does for the InstallationTarget's clusterValues.
+		sets, err := placement.ValueSets("spec.template.overrides", tmpl.Values, tmpl.Overrides, []string{cluster.Name}, []placement.Candidate{*cluster})
+		if err != nil {
+			return nil, fail("%v", err)
+		}
+		if len(sets) > 0 {
+			it.Spec.Values = sets[0].Values
+		}
+		it.Spec.Clusters = []string{cluster.Name}
 	}
 	objs, err := installation.Objects(ctx, renderer, kustomize.Distinguish, it, nil)
 	if err != nil {

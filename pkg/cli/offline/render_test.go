@@ -185,3 +185,39 @@ func parseStream(t *testing.T, stream string) []*unstructured.Unstructured {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// --cluster renders one cluster's objects: the overrides that match it
+// (by region here) merged over the values; other clusters keep the values.
+func TestRenderOneClustersOverrides(t *testing.T) {
+	repo := helloRepo(t)
+	obj := readYAML(t, fixture(t, "hello-chart.yaml", map[string]string{"CHART_REPO": repo.URL}))
+	set([]any{map[string]any{"regions": []any{"us-east"}, "values": map[string]any{"greeting": "Howdy from us-east"}}},
+		"spec", "template", "overrides")(obj)
+	path := writeYAML(t, obj)
+	greeting := func(args ...string) string {
+		r := run(t, "", append([]string{"render", "-f", path}, args...)...)
+		if r.err != nil {
+			t.Fatalf("render %v: %v", args, r.err)
+		}
+		for _, o := range parseStream(t, r.out) {
+			if o.GetKind() == "ConfigMap" {
+				g, _, _ := unstructured.NestedString(o.Object, "data", "greeting")
+				return g
+			}
+		}
+		t.Fatalf("render %v: no ConfigMap in\n%s", args, r.out)
+		return ""
+	}
+	if got := greeting("--cluster", "us-east-1", "--region", "us-east"); got != "Howdy from us-east" {
+		t.Errorf("us-east-1's greeting %q, want the us-east override", got)
+	}
+	if got := greeting("--cluster", "eu-west-1", "--region", "eu-west"); got != "Hello from convoy render" {
+		t.Errorf("eu-west-1's greeting %q, want the Application's values", got)
+	}
+	if got := greeting(); got != "Hello from convoy render" {
+		t.Errorf("without --cluster the greeting is %q, want the Application's values", got)
+	}
+	if r := run(t, "", "render", "-f", path, "--cluster", "x", "--label", "nokey"); r.err == nil || !strings.Contains(r.err.Error(), `--label "nokey": want KEY=VALUE`) {
+		t.Errorf("a bad --label: %v", r.err)
+	}
+}

@@ -7,7 +7,9 @@ package installation
 import (
 	"context"
 	"fmt"
+	"maps"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"time"
 
@@ -83,7 +85,29 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	patcher := statuspatch.New(it)
 	meta.RemoveStatusCondition(&it.Status.Conditions, convoyv1alpha1.ConditionStalled)
 
-	objs, err := r.objectsOf(ctx, it)
+	results := make(map[string]clusterResult, len(it.Spec.Clusters))
+	for _, part := range valueParts(it) {
+		objs, err := r.objectsOf(ctx, part)
+		if done, res, err := r.renderFailed(ctx, patcher, it, err); done {
+			return res, err
+		}
+		if it.Spec.Idle {
+			if objs, err = idled(objs); err != nil {
+				conditions.MarkStalled(&it.Status.Conditions, it.Generation, string(render.ReasonInvalidManifest), fmt.Sprintf("idling the objects: %v", err))
+				return ctrl.Result{RequeueAfter: r.retry()}, r.writeStatus(ctx, patcher, it)
+			}
+		}
+		maps.Copy(results, r.installEverywhere(ctx, part, objs))
+	}
+	if !summarize(it, results) {
+		return ctrl.Result{RequeueAfter: r.retry()}, r.writeStatus(ctx, patcher, it)
+	}
+	return ctrl.Result{RequeueAfter: r.resync()}, r.writeStatus(ctx, patcher, it)
+}
+
+// renderFailed handles a render that did not give objects: done with the
+// result to return when it did not.
+func (r *Reconciler) renderFailed(ctx context.Context, patcher *statuspatch.Patcher, it *convoyv1alpha1.InstallationTarget, err error) (bool, ctrl.Result, error) {
 	if render.IsPending(err) {
 		// The source is being fetched in the background: progress, not a
 		// failure. A target installed already (re-rendering after a
@@ -92,24 +116,42 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 			ready.Status != metav1.ConditionTrue || ready.ObservedGeneration != it.Generation {
 			conditions.MarkReconciling(&it.Status.Conditions, it.Generation, string(render.ReasonSourcePending), err.Error())
 		}
-		return ctrl.Result{RequeueAfter: render.PendingRetry}, r.writeStatus(ctx, patcher, it)
+		return true, ctrl.Result{RequeueAfter: render.PendingRetry}, r.writeStatus(ctx, patcher, it)
 	}
 	if err != nil {
 		reason := string(render.ReasonOf(err))
 		conditions.MarkStalled(&it.Status.Conditions, it.Generation, reason, err.Error())
-		return ctrl.Result{RequeueAfter: r.retry()}, r.writeStatus(ctx, patcher, it)
+		return true, ctrl.Result{RequeueAfter: r.retry()}, r.writeStatus(ctx, patcher, it)
 	}
-	if it.Spec.Idle {
-		if objs, err = idled(objs); err != nil {
-			conditions.MarkStalled(&it.Status.Conditions, it.Generation, string(render.ReasonInvalidManifest), fmt.Sprintf("idling the objects: %v", err))
-			return ctrl.Result{RequeueAfter: r.retry()}, r.writeStatus(ctx, patcher, it)
+	return false, ctrl.Result{}, nil
+}
+
+// valueParts splits the target by values: the clusters its overrides give
+// other values (spec.clusterValues) each get a copy with theirs, and the
+// rest the target's own; each part renders once.
+func valueParts(it *convoyv1alpha1.InstallationTarget) []*convoyv1alpha1.InstallationTarget {
+	if len(it.Spec.ClusterValues) == 0 {
+		return []*convoyv1alpha1.InstallationTarget{it}
+	}
+	var parts []*convoyv1alpha1.InstallationTarget
+	rest := slices.Clone(it.Spec.Clusters)
+	for _, cv := range it.Spec.ClusterValues {
+		part := it.DeepCopy()
+		part.Spec.Clusters, part.Spec.Values, part.Spec.ClusterValues = nil, cv.Values, nil
+		for _, c := range cv.Clusters {
+			if slices.Contains(it.Spec.Clusters, c) {
+				part.Spec.Clusters = append(part.Spec.Clusters, c)
+			}
 		}
+		rest = slices.DeleteFunc(rest, func(c string) bool { return slices.Contains(cv.Clusters, c) })
+		parts = append(parts, part)
 	}
-	results := r.installEverywhere(ctx, it, objs)
-	if !summarize(it, results) {
-		return ctrl.Result{RequeueAfter: r.retry()}, r.writeStatus(ctx, patcher, it)
+	if len(rest) > 0 {
+		part := it.DeepCopy()
+		part.Spec.Clusters, part.Spec.ClusterValues = rest, nil
+		parts = append([]*convoyv1alpha1.InstallationTarget{part}, parts...)
 	}
-	return ctrl.Result{RequeueAfter: r.resync()}, r.writeStatus(ctx, patcher, it)
+	return parts
 }
 
 // resync is when an installed target is looked at again, jittered by up to

@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	corev1 "k8s.io/api/core/v1"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -68,7 +69,7 @@ func (r *Reconciler) schedule(ctx context.Context, rel *convoyv1alpha1.Release) 
 func (r *Reconciler) createMissingTargets(ctx context.Context, rel *convoyv1alpha1.Release, clusters []string, all bool) error {
 	var missing []client.Object
 	needReplicas := false
-	for _, target := range targetsFor(rel, clusters, 0) {
+	for _, target := range targetsFor(rel, clusters) {
 		if !all {
 			err := r.Get(ctx, client.ObjectKeyFromObject(target), target.DeepCopyObject().(client.Object))
 			if err == nil {
@@ -85,10 +86,14 @@ func (r *Reconciler) createMissingTargets(ctx context.Context, rel *convoyv1alph
 	if len(missing) == 0 {
 		return nil
 	}
+	sets, err := r.valueSets(ctx, rel, clusters)
+	if err != nil {
+		return err
+	}
 	var replicas map[string]int32
 	if needReplicas {
 		var err error
-		if replicas, err = r.replicasIn(ctx, rel, clusters); err != nil {
+		if replicas, err = r.replicasIn(ctx, rel, clusters, sets); err != nil {
 			return err
 		}
 	}
@@ -97,6 +102,11 @@ func (r *Reconciler) createMissingTargets(ctx context.Context, rel *convoyv1alph
 	errs := make([]error, len(missing))
 	var wg sync.WaitGroup
 	for i, target := range missing {
+		if it, ok := target.(*convoyv1alpha1.InstallationTarget); ok {
+			for _, set := range sets {
+				it.Spec.ClusterValues = append(it.Spec.ClusterValues, convoyv1alpha1.ClusterValues{Clusters: set.Clusters, Values: set.Values})
+			}
+		}
 		if ct, ok := target.(*convoyv1alpha1.CapacityTarget); ok {
 			for c := range ct.Spec.Clusters {
 				ct.Spec.Clusters[c].TotalReplicaCount = replicas[ct.Spec.Clusters[c].Name]
@@ -182,11 +192,33 @@ func (r *Reconciler) place(ctx context.Context, rel *convoyv1alpha1.Release) ([]
 	return placement.Place(rel.Namespace+"/"+app, regions, reqs.Capabilities, reqs.Selector, candidates)
 }
 
+// ReasonInvalidOverrides: the Application's values overrides cannot be
+// merged (values that are not an object).
+const ReasonInvalidOverrides = "InvalidOverrides"
+
+// valueSets are the release's values in the clusters its overrides give
+// other values (placement.ValueSets).
+func (r *Reconciler) valueSets(ctx context.Context, rel *convoyv1alpha1.Release, clusters []string) ([]placement.ValueSet, error) {
+	env := rel.Spec.Environment
+	if len(env.Overrides) == 0 {
+		return nil, nil
+	}
+	candidates, err := r.candidates(ctx)
+	if err != nil {
+		return nil, err
+	}
+	sets, err := placement.ValueSets("spec.environment.overrides", env.Values, env.Overrides, clusters, candidates)
+	if err != nil {
+		return nil, render.Errorf(ReasonInvalidOverrides, "%v", err)
+	}
+	return sets, nil
+}
+
 // replicasIn is each cluster's replica count at full capacity: the
-// workload's own in every cluster, or the Application's spread of a total
-// by cluster weight.
-func (r *Reconciler) replicasIn(ctx context.Context, rel *convoyv1alpha1.Release, clusters []string) (map[string]int32, error) {
-	total, err := r.totalReplicas(ctx, rel)
+// workload's own in every cluster (rendered once per set of values), or
+// the Application's spread of a total by cluster weight.
+func (r *Reconciler) replicasIn(ctx context.Context, rel *convoyv1alpha1.Release, clusters []string, sets []placement.ValueSet) (map[string]int32, error) {
+	total, err := r.totalReplicas(ctx, rel, rel.Spec.Environment.Values)
 	if err != nil {
 		return nil, err
 	}
@@ -201,6 +233,15 @@ func (r *Reconciler) replicasIn(ctx context.Context, rel *convoyv1alpha1.Release
 	for _, c := range clusters {
 		out[c] = total
 	}
+	for _, set := range sets {
+		n, err := r.totalReplicas(ctx, rel, set.Values)
+		if err != nil {
+			return nil, fmt.Errorf("in %s: %w", strings.Join(set.Clusters, ", "), err)
+		}
+		for _, c := range set.Clusters {
+			out[c] = n
+		}
+	}
 	return out, nil
 }
 
@@ -208,14 +249,14 @@ func (r *Reconciler) replicasIn(ctx context.Context, rel *convoyv1alpha1.Release
 // workload at full capacity. A source that does not render, or renders an
 // object outside the Application's namespace (tenancy.Confine), stops
 // here, before anything is installed anywhere.
-func (r *Reconciler) totalReplicas(ctx context.Context, rel *convoyv1alpha1.Release) (int32, error) {
+func (r *Reconciler) totalReplicas(ctx context.Context, rel *convoyv1alpha1.Release, values *apiextensionsv1.JSON) (int32, error) {
 	creds, err := render.LoadCredentials(ctx, r.APIReader, rel.Namespace, rel.Spec.Environment.Source)
 	if err != nil {
 		return 0, err
 	}
 	out, err := r.Renderer.Render(ctx, render.Request{
 		ReleaseName: rel.Name, Namespace: rel.Namespace,
-		Source: rel.Spec.Environment.Source, Values: valuesOf(rel.Spec.Environment),
+		Source: rel.Spec.Environment.Source, Values: valuesOf(values),
 		Credentials: creds,
 	})
 	if err != nil {

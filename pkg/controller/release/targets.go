@@ -3,6 +3,7 @@ package release
 import (
 	"encoding/json"
 
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -11,7 +12,7 @@ import (
 
 // targetsFor returns the Release's three targets for its clusters, at zero
 // capacity and zero weight: the strategy raises them.
-func targetsFor(rel *convoyv1alpha1.Release, clusters []string, replicas int32) []client.Object {
+func targetsFor(rel *convoyv1alpha1.Release, clusters []string) []client.Object {
 	meta := func() metav1.ObjectMeta {
 		labels := map[string]string{}
 		for k, v := range rel.Labels {
@@ -31,18 +32,18 @@ func targetsFor(rel *convoyv1alpha1.Release, clusters []string, replicas int32) 
 	}}
 	tt := &convoyv1alpha1.TrafficTarget{ObjectMeta: meta()}
 	for _, c := range clusters {
-		ct.Spec.Clusters = append(ct.Spec.Clusters, convoyv1alpha1.ClusterCapacityTarget{Name: c, Percent: 0, TotalReplicaCount: replicas})
+		ct.Spec.Clusters = append(ct.Spec.Clusters, convoyv1alpha1.ClusterCapacityTarget{Name: c, Percent: 0})
 		tt.Spec.Clusters = append(tt.Spec.Clusters, convoyv1alpha1.ClusterTrafficTarget{Name: c, Weight: 0})
 	}
 	return []client.Object{it, ct, tt}
 }
 
-// valuesOf decodes a release environment's Helm values.
-func valuesOf(env convoyv1alpha1.ReleaseEnvironment) map[string]any {
-	if env.Values == nil {
+// valuesOf decodes Helm values.
+func valuesOf(v *apiextensionsv1.JSON) map[string]any {
+	if v == nil {
 		return nil
 	}
 	var values map[string]any
-	_ = json.Unmarshal(env.Values.Raw, &values) // the CRD guarantees an object
+	_ = json.Unmarshal(v.Raw, &values) // the CRD guarantees an object
 	return values
 }
