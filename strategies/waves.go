@@ -215,3 +215,20 @@ func Reached(waves []Wave, clusters []string, step int32) []string {
 	}
 	return out
 }
+
+// Spans are the waves of a Release's steps, in order, each with its name
+// and the span of steps marked with it (First, Last); no clusters. None
+// without waves.
+func Spans(steps []convoyv1alpha1.StrategyStep) []Wave {
+	var out []Wave
+	for i, s := range steps {
+		switch {
+		case s.Wave == "":
+		case len(out) > 0 && out[len(out)-1].Name == s.Wave:
+			out[len(out)-1].Last = int32(i)
+		default:
+			out = append(out, Wave{Name: s.Wave, First: int32(i), Last: int32(i)})
+		}
+	}
+	return out
+}

@@ -10,18 +10,13 @@ import (
 	convoyv1alpha1 "github.com/convoy-rollouts/convoy/apis/convoy/v1alpha1"
 )
 
-// ValueSet is the values of some clusters.
-type ValueSet struct {
-	Clusters []string
-	Values   *apiextensionsv1.JSON
-}
-
-// ValueSets are a release's values per cluster: base, with each override
+// ValueSets are a release's values per cluster, as its InstallationTarget
+// keeps them: base, with each override
 // that matches a cluster merged over it in order (MergeValues). Clusters
 // with the same values share a set, so a release renders once per set;
 // the clusters whose values are base's are left out. field is the
 // overrides' path, for errors.
-func ValueSets(field string, base *apiextensionsv1.JSON, overrides []convoyv1alpha1.ValuesOverride, clusters []string, candidates []Candidate) ([]ValueSet, error) {
+func ValueSets(field string, base *apiextensionsv1.JSON, overrides []convoyv1alpha1.ValuesOverride, clusters []string, candidates []Candidate) ([]convoyv1alpha1.ClusterValues, error) {
 	if len(overrides) == 0 {
 		return nil, nil
 	}
@@ -29,7 +24,7 @@ func ValueSets(field string, base *apiextensionsv1.JSON, overrides []convoyv1alp
 	if err != nil {
 		return nil, err
 	}
-	byValues := map[string]*ValueSet{}
+	byValues := map[string]*convoyv1alpha1.ClusterValues{}
 	var order []string
 	for _, name := range slices.Sorted(slices.Values(clusters)) {
 		c := candidateNamed(candidates, name)
@@ -56,13 +51,13 @@ func ValueSets(field string, base *apiextensionsv1.JSON, overrides []convoyv1alp
 		}
 		set, ok := byValues[string(raw)]
 		if !ok {
-			set = &ValueSet{Values: &apiextensionsv1.JSON{Raw: raw}}
+			set = &convoyv1alpha1.ClusterValues{Values: &apiextensionsv1.JSON{Raw: raw}}
 			byValues[string(raw)] = set
 			order = append(order, string(raw))
 		}
 		set.Clusters = append(set.Clusters, name)
 	}
-	out := make([]ValueSet, 0, len(order))
+	out := make([]convoyv1alpha1.ClusterValues, 0, len(order))
 	for _, k := range order {
 		out = append(out, *byValues[k])
 	}

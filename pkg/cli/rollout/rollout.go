@@ -19,6 +19,7 @@ import (
 	"github.com/convoy-rollouts/convoy/pkg/cli/kube"
 	"github.com/convoy-rollouts/convoy/pkg/conditions"
 	"github.com/convoy-rollouts/convoy/pkg/rolloutblock"
+	"github.com/convoy-rollouts/convoy/strategies"
 )
 
 // Exit codes of convoy wait (and advance --wait), beyond 0 (reached),
@@ -113,49 +114,27 @@ func parseStep(steps []convoyv1alpha1.StrategyStep, arg string, next int32) (int
 		w, err1 := strconv.Atoi(wave)
 		st, err2 := strconv.Atoi(step)
 		if err1 == nil && err2 == nil {
-			if span, found := waveSpan(steps, w, ""); found && st >= 0 && int32(st) <= span.last-span.first {
-				return span.first + int32(st), nil
+			if _, span, found := waveSpan(steps, w, ""); found && st >= 0 && int32(st) <= span.Last-span.First {
+				return span.First + int32(st), nil
 			}
 			return 0, clierr.Usage("no step %s: wave %d has no step %d", arg, w, st)
 		}
 	}
-	if span, found := waveSpan(steps, -1, arg); found {
-		return span.last, nil
+	if _, span, found := waveSpan(steps, -1, arg); found {
+		return span.Last, nil
 	}
 	return 0, clierr.Usage("no step %q: the strategy's steps are %s", arg, strings.Join(names, ", "))
 }
 
-// span is a wave's steps in a Release's list of them.
-type span struct {
-	name        string
-	index       int
-	first, last int32
-}
-
-// waveSpan finds a wave by index (from 0) or, with index -1, by name.
-func waveSpan(steps []convoyv1alpha1.StrategyStep, index int, name string) (span, bool) {
-	for _, w := range waveSpans(steps) {
-		if w.index == index || index < 0 && strings.EqualFold(w.name, name) {
-			return w, true
+// waveSpan finds a wave of a Release's steps by index (from 0) or, with
+// index -1, by name.
+func waveSpan(steps []convoyv1alpha1.StrategyStep, index int, name string) (int, strategies.Wave, bool) {
+	for i, w := range strategies.Spans(steps) {
+		if i == index || index < 0 && strings.EqualFold(w.Name, name) {
+			return i, w, true
 		}
 	}
-	return span{}, false
-}
-
-// waveSpans are the waves of a Release's steps, in order; none without
-// waves.
-func waveSpans(steps []convoyv1alpha1.StrategyStep) []span {
-	var out []span
-	for i, s := range steps {
-		switch {
-		case s.Wave == "":
-		case len(out) > 0 && out[len(out)-1].name == s.Wave:
-			out[len(out)-1].last = int32(i)
-		default:
-			out = append(out, span{name: s.Wave, index: len(out), first: int32(i), last: int32(i)})
-		}
-	}
-	return out
+	return 0, strategies.Wave{}, false
 }
 
 // stepName is "n/N name", 1-based as the STEP printer column.

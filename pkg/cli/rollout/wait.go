@@ -14,6 +14,7 @@ import (
 	convoyv1alpha1 "github.com/convoy-rollouts/convoy/apis/convoy/v1alpha1"
 	"github.com/convoy-rollouts/convoy/pkg/cli/clierr"
 	"github.com/convoy-rollouts/convoy/pkg/cli/kube"
+	"github.com/convoy-rollouts/convoy/strategies"
 )
 
 // progressEvery is the longest convoy wait stays silent: when nothing
@@ -89,11 +90,11 @@ func (o *waitOptions) run(cmd *cobra.Command, app string) error {
 		if err != nil {
 			index = -1
 		}
-		w, found := waveSpan(steps, index, o.wave)
+		i, w, found := waveSpan(steps, index, o.wave)
 		if !found {
 			return clierr.Usage("release %s has no wave %q (its waves: %s)", r.Contender.Name, o.wave, waveNames(steps))
 		}
-		g.step, g.name = w.last, fmt.Sprintf("%s, the last of wave %d (%s)", stepName(steps, w.last), w.index, w.name)
+		g.step, g.name = w.Last, fmt.Sprintf("%s, the last of wave %d (%s)", stepName(steps, w.Last), i, w.Name)
 	case !o.complete:
 		if g.step, err = parseStep(steps, o.step, 0); err != nil {
 			return err
@@ -171,8 +172,8 @@ func (o *waitOptions) await(ctx context.Context, cl client.WithWatch, app *convo
 // waveNames lists a Release's waves, "none" without.
 func waveNames(steps []convoyv1alpha1.StrategyStep) string {
 	var names []string
-	for _, w := range waveSpans(steps) {
-		names = append(names, fmt.Sprintf("%d %s", w.index, w.name))
+	for i, w := range strategies.Spans(steps) {
+		names = append(names, fmt.Sprintf("%d %s", i, w.Name))
 	}
 	if len(names) == 0 {
 		return "none"

@@ -62,16 +62,18 @@ func (n *Notifications) dispatch() *notify.Dispatcher {
 }
 
 // Tell queues the events a status write made (releaseEvents).
-func (n *Notifications) Tell(before, after *convoyv1alpha1.Release) {
+func (n *Notifications) Tell(events []notify.Event) {
 	if n == nil {
 		return
 	}
-	for _, ev := range releaseEvents(before, after) {
+	for _, ev := range events {
 		n.dispatch().Notify(ev)
 	}
 }
 
-// releaseEvents are the transitions from before to after worth telling.
+// releaseEvents are the transitions from before to after worth telling:
+// the one place that decides them, for the Kubernetes events, metrics and
+// logs as for the notifications.
 func releaseEvents(before, after *convoyv1alpha1.Release) []notify.Event {
 	ev := func(typ string, step int32, message string) notify.Event {
 		e := notify.Event{Type: typ, Namespace: after.Namespace, Application: after.Labels[convoyv1alpha1.LabelApplication],

@@ -13,6 +13,7 @@ import (
 	convoyv1alpha1 "github.com/convoy-rollouts/convoy/apis/convoy/v1alpha1"
 	"github.com/convoy-rollouts/convoy/pkg/analysis"
 	"github.com/convoy-rollouts/convoy/pkg/conditions"
+	"github.com/convoy-rollouts/convoy/pkg/notify"
 	"github.com/convoy-rollouts/convoy/pkg/rolloutmetrics"
 )
 
@@ -23,30 +24,31 @@ import (
 func (r *Reconciler) notify(ctx context.Context, before, after *convoyv1alpha1.Release) {
 	app := after.Labels[convoyv1alpha1.LabelApplication]
 	log := ctrl.LoggerFrom(ctx).WithValues("application", app)
-	if a := after.Status.AchievedStep; a != nil && (before.Status.AchievedStep == nil || before.Status.AchievedStep.Step != a.Step) {
-		r.Recorder.Eventf(after, nil, corev1.EventTypeNormal, "StepAchieved", "ExecuteStrategy", "step %d (%s) achieved in every cluster", a.Step, a.Name)
-		log.Info("step achieved", "step", a.Step, "stepName", a.Name)
-		observeStep(before, after, a.Step)
+	events := releaseEvents(before, after)
+	for _, ev := range events {
+		switch ev.Type {
+		case notify.StepAchieved:
+			a := after.Status.AchievedStep
+			r.Recorder.Eventf(after, nil, corev1.EventTypeNormal, "StepAchieved", "ExecuteStrategy", "step %d (%s) achieved in every cluster", a.Step, a.Name)
+			log.Info("step achieved", "step", a.Step, "stepName", a.Name)
+			observeStep(before, after, a.Step)
+		case notify.Aborted:
+			r.Recorder.Eventf(after, nil, corev1.EventTypeWarning, "Aborted", "Abort", "aborted: %s", after.Spec.Aborted.Reason)
+			rolloutmetrics.CountAbort(after.Namespace, app)
+			log.Info("aborted", "step", after.Spec.TargetStep, "reason", after.Spec.Aborted.Reason)
+		case notify.Stalled:
+			rolloutmetrics.CountFailedStep(after.Namespace, app)
+			stalled := meta.FindStatusCondition(after.Status.Conditions, convoyv1alpha1.ConditionStalled)
+			log.Info("stalled", "step", after.Spec.TargetStep, "reason", stalled.Reason, "message", stalled.Message)
+		}
 	}
 	notifyGate(r, log, app, before, after)
 	r.notifyWaves(before, after)
-	r.Notifications.Tell(before, after)
-	wasAborted := conditions.IsTrue(before.Status.Conditions, convoyv1alpha1.ConditionAborted)
-	isAborted := conditions.IsTrue(after.Status.Conditions, convoyv1alpha1.ConditionAborted)
-	switch {
-	case isAborted && !wasAborted:
-		r.Recorder.Eventf(after, nil, corev1.EventTypeWarning, "Aborted", "Abort", "aborted: %s", after.Spec.Aborted.Reason)
-		rolloutmetrics.CountAbort(after.Namespace, app)
-		log.Info("aborted", "step", after.Spec.TargetStep, "reason", after.Spec.Aborted.Reason)
-	case wasAborted && !isAborted:
+	if conditions.IsTrue(before.Status.Conditions, convoyv1alpha1.ConditionAborted) && !conditions.IsTrue(after.Status.Conditions, convoyv1alpha1.ConditionAborted) {
 		r.Recorder.Eventf(after, nil, corev1.EventTypeNormal, "Retried", "Abort", "abort lifted: the release moves to its target step %d again", after.Spec.TargetStep)
 		log.Info("abort lifted", "step", after.Spec.TargetStep)
 	}
-	if conditions.IsTrue(after.Status.Conditions, convoyv1alpha1.ConditionStalled) && !conditions.IsTrue(before.Status.Conditions, convoyv1alpha1.ConditionStalled) && !isAborted {
-		rolloutmetrics.CountFailedStep(after.Namespace, app)
-		stalled := meta.FindStatusCondition(after.Status.Conditions, convoyv1alpha1.ConditionStalled)
-		log.Info("stalled", "step", after.Spec.TargetStep, "reason", stalled.Reason, "message", stalled.Message)
-	}
+	r.Notifications.Tell(events)
 }
 
 // observeStep records how long the newly achieved step took since the

@@ -103,9 +103,7 @@ func (r *Reconciler) createMissingTargets(ctx context.Context, rel *convoyv1alph
 	var wg sync.WaitGroup
 	for i, target := range missing {
 		if it, ok := target.(*convoyv1alpha1.InstallationTarget); ok {
-			for _, set := range sets {
-				it.Spec.ClusterValues = append(it.Spec.ClusterValues, convoyv1alpha1.ClusterValues{Clusters: set.Clusters, Values: set.Values})
-			}
+			it.Spec.ClusterValues = sets
 		}
 		if ct, ok := target.(*convoyv1alpha1.CapacityTarget); ok {
 			for c := range ct.Spec.Clusters {
@@ -198,7 +196,7 @@ const ReasonInvalidOverrides = "InvalidOverrides"
 
 // valueSets are the release's values in the clusters its overrides give
 // other values (placement.ValueSets).
-func (r *Reconciler) valueSets(ctx context.Context, rel *convoyv1alpha1.Release, clusters []string) ([]placement.ValueSet, error) {
+func (r *Reconciler) valueSets(ctx context.Context, rel *convoyv1alpha1.Release, clusters []string) ([]convoyv1alpha1.ClusterValues, error) {
 	env := rel.Spec.Environment
 	if len(env.Overrides) == 0 {
 		return nil, nil
@@ -217,7 +215,7 @@ func (r *Reconciler) valueSets(ctx context.Context, rel *convoyv1alpha1.Release,
 // replicasIn is each cluster's replica count at full capacity: the
 // workload's own in every cluster (rendered once per set of values), or
 // the Application's spread of a total by cluster weight.
-func (r *Reconciler) replicasIn(ctx context.Context, rel *convoyv1alpha1.Release, clusters []string, sets []placement.ValueSet) (map[string]int32, error) {
+func (r *Reconciler) replicasIn(ctx context.Context, rel *convoyv1alpha1.Release, clusters []string, sets []convoyv1alpha1.ClusterValues) (map[string]int32, error) {
 	total, err := r.totalReplicas(ctx, rel, rel.Spec.Environment.Values)
 	if err != nil {
 		return nil, err

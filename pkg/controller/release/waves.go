@@ -70,20 +70,15 @@ func plannedWaves(rel *convoyv1alpha1.Release) []strategies.Wave {
 	if len(rel.Status.Waves) == 0 {
 		return nil
 	}
-	steps := rel.Spec.Environment.Strategy.Steps
+	spans := strategies.Spans(rel.Spec.Environment.Strategy.Steps)
 	out := make([]strategies.Wave, 0, len(rel.Status.Waves))
 	for i, ws := range rel.Status.Waves {
 		w := strategies.Wave{Name: ws.Name, Clusters: ws.Clusters, First: -1, Last: -1}
+		if j := slices.IndexFunc(spans, func(s strategies.Wave) bool { return s.Name == ws.Name }); j >= 0 {
+			w.First, w.Last = spans[j].First, spans[j].Last
+		}
 		if spec := rel.Spec.Environment.Strategy.Waves; i < len(spec) && spec[i].MaxConcurrency != nil {
 			w.MaxConcurrency = *spec[i].MaxConcurrency
-		}
-		for s := range steps {
-			if steps[s].Wave == ws.Name {
-				if w.First < 0 {
-					w.First = int32(s)
-				}
-				w.Last = int32(s)
-			}
 		}
 		out = append(out, w)
 	}

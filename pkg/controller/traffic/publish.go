@@ -67,10 +67,7 @@ func (r *Reconciler) publish(ctx context.Context, namespace, app string, g *host
 		return nil, err
 	}
 	pub.records = existing
-	if pub.problem, err = r.granted(ctx, namespace, g.hostname); err != nil || !pub.problem.ok() {
-		return pub, err
-	}
-	if pub.problem, err = r.conflict(ctx, namespace, app, g.hostname); err != nil || !pub.problem.ok() {
+	if pub.problem, err = r.claim(ctx, namespace, app, g.hostname); err != nil || !pub.problem.ok() {
 		return pub, err
 	}
 	provider := providerOf(g.dns)
@@ -234,6 +231,15 @@ func (r *Reconciler) conflict(ctx context.Context, namespace, app, hostname stri
 	}
 	return verdict{reason: ReasonHostnameConflict, stalled: true,
 		message: fmt.Sprintf("hostname %s is published by application %s/%s", hostname, owner.Namespace, owner.Labels[convoyv1alpha1.LabelApplication])}, nil
+}
+
+// claim is whether the application may publish name: the platform granted
+// it to the namespace, and no other application's record set holds it.
+func (r *Reconciler) claim(ctx context.Context, namespace, app, name string) (verdict, error) {
+	if problem, err := r.granted(ctx, namespace, name); err != nil || !problem.ok() {
+		return problem, err
+	}
+	return r.conflict(ctx, namespace, app, name)
 }
 
 // granted refuses a hostname the platform did not grant to the namespace

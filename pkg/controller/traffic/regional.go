@@ -69,10 +69,7 @@ func (r *Reconciler) publishRegional(ctx context.Context, namespace, app string,
 	for _, region := range regions {
 		name := regionalName(g.dns.RegionalHostname, region)
 		names = append(names, name)
-		if problem, err := r.granted(ctx, namespace, name); err != nil || !problem.ok() {
-			return names, problem, err
-		}
-		if problem, err := r.conflict(ctx, namespace, app, name); err != nil || !problem.ok() {
+		if problem, err := r.claim(ctx, namespace, app, name); err != nil || !problem.ok() {
 			return names, problem, err
 		}
 		existing, err := r.recordSet(ctx, namespace, app, name)
