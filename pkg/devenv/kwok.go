@@ -39,7 +39,10 @@ func (k kwokctl) clusters(ctx context.Context) ([]string, error) {
 
 // kwokConfig makes every component listen on loopback only (kwokctl's
 // default is every interface) and gives Services a /16: kube-apiserver's
-// default /24 runs out at 254 Services, a few hundred releases.
+// default /24 runs out at 254 Services, a few hundred releases. The
+// HorizontalPodAutoscaler controller looks every 5 s rather than 15 s, so
+// that tests of autoscaled releases see it act within seconds; everything
+// else about it (stabilization windows, tolerance) is Kubernetes' default.
 const kwokConfig = `apiVersion: config.kwok.x-k8s.io/v1alpha1
 kind: KwokctlConfiguration
 options:
@@ -49,6 +52,10 @@ componentsPatches:
   extraArgs:
   - key: service-cluster-ip-range
     value: 10.0.0.0/16
+- name: kube-controller-manager
+  extraArgs:
+  - key: horizontal-pod-autoscaler-sync-period
+    value: 5s
 `
 
 func (k kwokctl) create(ctx context.Context, name string) error {
