@@ -18,3 +18,29 @@ func Replicas(total, percent int32) int32 {
 	// int64: total × percent overflows int32 from about 21 million pods.
 	return int32((int64(total)*int64(percent) + 99) / 100)
 }
+
+// ScaledBounds are the bounds convoy gives a release's
+// HorizontalPodAutoscaler in one cluster at percent of its capacity: its
+// rendered minReplicas and maxReplicas scaled by percent (rounded up, as
+// Replicas), the minimum raised to the step's share of the reference size
+// (the incumbent's size when the rollout started). The floor is what makes
+// capacity go first with an autoscaler: the pods for the step's traffic
+// are there before the traffic moves, whatever the load says until then.
+// Within the bounds the autoscaler alone sizes the release, so a contender
+// follows the load that moves to it, up to percent of its maximum.
+//
+// A release alone in the cluster (no other release holds capacity there,
+// so no traffic can still move to it) gets its rendered bounds whole: the
+// floor ends with the rollout. 0% is (0, 0): the Deployment is scaled to
+// 0, which switches its autoscaler off.
+func ScaledBounds(reference, minReplicas, maxReplicas, percent int32, alone bool) (lo, hi int32) {
+	if percent <= 0 {
+		return 0, 0
+	}
+	if alone {
+		return minReplicas, maxReplicas
+	}
+	lo = max(Replicas(minReplicas, percent), Replicas(reference, percent), 1)
+	hi = max(Replicas(maxReplicas, percent), lo)
+	return lo, hi
+}

@@ -18,6 +18,9 @@ const (
 	ReasonDeploymentStuck    = "DeploymentStuck"
 	ReasonDeploymentNotFound = "DeploymentNotFound"
 	ReasonTooManyDeployments = "TooManyDeployments"
+	// ReasonAutoscalerNotFound: the release renders a
+	// HorizontalPodAutoscaler, and the cluster does not hold it (yet).
+	ReasonAutoscalerNotFound = "AutoscalerNotFound"
 	// ReasonClustersNotReady is the CapacityTarget's own reason while
 	// some cluster's capacity is not ready.
 	ReasonClustersNotReady = "ClustersNotReady"

@@ -29,9 +29,28 @@ type ClusterCapacityTarget struct {
 	// +kubebuilder:validation:Maximum=100
 	Percent int32 `json:"percent"`
 
-	// TotalReplicaCount is the full replica count, at 100%.
+	// TotalReplicaCount is the full replica count, at 100%. For a release
+	// with an autoscaler it is the reference size: the incumbent's
+	// autoscaler's desired replicas in this cluster when the rollout
+	// started (the autoscaler's minReplicas for a first release).
 	// +kubebuilder:validation:Minimum=0
 	TotalReplicaCount int32 `json:"totalReplicaCount"`
+
+	// Autoscaler holds the bounds of the release's HorizontalPodAutoscaler
+	// in this cluster as rendered (its full size), when the release has
+	// one: convoy then scales the autoscaler's bounds by percent and leaves
+	// the Deployment's replicas to it.
+	// +optional
+	Autoscaler *AutoscalerBounds `json:"autoscaler,omitempty"`
+}
+
+// AutoscalerBounds are a HorizontalPodAutoscaler's replica bounds.
+// +kubebuilder:validation:XValidation:rule="self.minReplicas <= self.maxReplicas",message="minReplicas must not exceed maxReplicas"
+type AutoscalerBounds struct {
+	// +kubebuilder:validation:Minimum=1
+	MinReplicas int32 `json:"minReplicas"`
+	// +kubebuilder:validation:Minimum=1
+	MaxReplicas int32 `json:"maxReplicas"`
 }
 
 // CapacityTargetStatus reports the capacity in each cluster.
@@ -60,6 +79,24 @@ type ClusterCapacityStatus struct {
 	// AchievedPercent is the available share of the full replica count.
 	// +optional
 	AchievedPercent int32 `json:"achievedPercent,omitempty"`
+
+	// Autoscaler is the release's HorizontalPodAutoscaler in this cluster:
+	// the bounds convoy set for the step and what it asks for.
+	// +optional
+	Autoscaler *AutoscalerStatus `json:"autoscaler,omitempty"`
+}
+
+// AutoscalerStatus is a release's HorizontalPodAutoscaler in one cluster.
+type AutoscalerStatus struct {
+	// Name of the HorizontalPodAutoscaler.
+	Name string `json:"name"`
+	// MinReplicas and MaxReplicas as convoy set them for the step.
+	MinReplicas int32 `json:"minReplicas"`
+	MaxReplicas int32 `json:"maxReplicas"`
+	// DesiredReplicas is the autoscaler's own count (its
+	// status.desiredReplicas): what the load asks for within the bounds.
+	// +optional
+	DesiredReplicas int32 `json:"desiredReplicas,omitempty"`
 }
 
 // CapacityTarget scales a Release's workloads in its clusters and judges

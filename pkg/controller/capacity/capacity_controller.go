@@ -49,6 +49,7 @@ type Reconciler struct {
 type clusterCapacity struct {
 	desired, available int32
 	verdict            verdict
+	autoscaler         *convoyv1alpha1.AutoscalerStatus
 }
 
 // Reconcile scales and judges the target's release in every cluster at
@@ -106,7 +107,7 @@ func (r *Reconciler) scaleIn(ctx context.Context, ct *convoyv1alpha1.CapacityTar
 		res.verdict = unreachable(err)
 		return res
 	}
-	dep, foreign, notFound := r.releaseDeployment(ctx, cache, ct)
+	dep, anchor, foreign, notFound := r.releaseDeployment(ctx, cache, ct)
 	// Whatever the verdict, it names the Deployments ignored.
 	defer func() { res.verdict.message += foreign }()
 	if notFound != nil {
@@ -115,7 +116,15 @@ func (r *Reconciler) scaleIn(ctx context.Context, ct *convoyv1alpha1.CapacityTar
 	}
 
 	res.available = dep.Status.AvailableReplicas
-	if dep.Spec.Replicas == nil || *dep.Spec.Replicas != desired {
+	if target.Autoscaler != nil && target.Percent > 0 {
+		var v *verdict
+		res.desired, res.autoscaler, v = r.autoscaled(ctx, cache, ct, target, dep, anchor)
+		if v != nil {
+			res.verdict = *v
+			return res
+		}
+		desired = res.desired
+	} else if dep.Spec.Replicas == nil || *dep.Spec.Replicas != desired {
 		res.verdict = r.scale(ctx, ct, target.Name, dep, desired)
 		return res
 	}
@@ -128,28 +137,29 @@ func (r *Reconciler) scaleIn(ctx context.Context, ct *convoyv1alpha1.CapacityTar
 	return res
 }
 
-// releaseDeployment finds the release's Deployment in one cluster through
+// releaseDeployment finds the release's Deployment (and the anchor that
+// owns it) in one cluster through
 // the release's anchor there: the Deployment owned by the anchor that the
 // release's InstallationTarget made, in the release's namespace. Labels
 // alone prove nothing, since anyone who may label objects in the cluster
 // can copy them: a Deployment labelled as the release's but not owned by
 // its anchor is neither scaled nor counted, and foreign names it for the
 // condition. A nil verdict means dep was found.
-func (r *Reconciler) releaseDeployment(ctx context.Context, c cache.Cache, ct *convoyv1alpha1.CapacityTarget) (dep *appsv1.Deployment, foreign string, v *verdict) {
+func (r *Reconciler) releaseDeployment(ctx context.Context, c cache.Cache, ct *convoyv1alpha1.CapacityTarget) (dep *appsv1.Deployment, anchor *corev1.ConfigMap, foreign string, v *verdict) {
 	waiting := &verdict{reason: health.ReasonDeploymentNotFound, message: fmt.Sprintf("no Deployment of release %s in the cluster yet: waiting for its installation", ct.Name)}
 	it := &convoyv1alpha1.InstallationTarget{}
 	if err := r.Get(ctx, client.ObjectKeyFromObject(ct), it); err != nil {
-		return nil, "", waiting
+		return nil, nil, "", waiting
 	}
 	owner := tenancy.OwnerOfTarget(it)
-	anchor := &corev1.ConfigMap{}
+	anchor = &corev1.ConfigMap{}
 	if err := c.Get(ctx, client.ObjectKey{Namespace: owner.Namespace, Name: tenancy.AnchorName(ct.Name)}, anchor); err != nil || !owner.IsAnchor(anchor, it.UID) {
-		return nil, "", waiting
+		return nil, nil, "", waiting
 	}
 	deps := &appsv1.DeploymentList{}
 	if err := c.List(ctx, deps, clusters.OfRelease(ct.Name)); err != nil {
 		u := unreachable(err)
-		return nil, "", &u
+		return nil, nil, "", &u
 	}
 	var owned, ignored []string
 	for i := range deps.Items {
@@ -169,26 +179,20 @@ func (r *Reconciler) releaseDeployment(ctx context.Context, c cache.Cache, ct *c
 	}
 	switch len(owned) {
 	case 0:
-		return nil, foreign, waiting
+		return nil, nil, foreign, waiting
 	case 1:
-		return dep, foreign, nil
+		return dep, anchor, foreign, nil
 	}
 	slices.Sort(owned)
-	return nil, foreign, &verdict{reason: health.ReasonTooManyDeployments, message: fmt.Sprintf("release %s has %d Deployments (%s): convoy scales exactly one", ct.Name, len(owned), strings.Join(owned, ", "))}
+	return nil, nil, foreign, &verdict{reason: health.ReasonTooManyDeployments, message: fmt.Sprintf("release %s has %d Deployments (%s): convoy scales exactly one", ct.Name, len(owned), strings.Join(owned, ", "))}
 }
 
 // scale patches spec.replicas as the capacity field manager, the one owner
 // of that field.
 func (r *Reconciler) scale(ctx context.Context, ct *convoyv1alpha1.CapacityTarget, cluster string, dep *appsv1.Deployment, desired int32) verdict {
-	// Scaling acts as the release's ServiceAccount, in the release's own
-	// namespace, as installing does.
-	id, err := r.Tenancy.Identity(ct.Namespace, ct.Spec.ServiceAccountName)
-	if err != nil {
-		return verdict{reason: clusters.ReasonServiceAccountRequired, message: err.Error()}
-	}
-	c, err := r.Clusters.ClientAs(ctx, cluster, id)
-	if err != nil {
-		return unreachable(err)
+	c, v := r.clientFor(ctx, ct, cluster)
+	if v != nil {
+		return *v
 	}
 	from := int32(1)
 	if dep.Spec.Replicas != nil {
@@ -203,6 +207,21 @@ func (r *Reconciler) scale(ctx context.Context, ct *convoyv1alpha1.CapacityTarge
 		return verdict{reason: health.ReasonScaling, message: fmt.Sprintf("scaling Deployment %s from %d to %d: %v", dep.Name, from, desired, err)}
 	}
 	return verdict{reason: health.ReasonScaling, message: fmt.Sprintf("scaling Deployment %s from %d to %d replicas", dep.Name, from, desired)}
+}
+
+// clientFor is a client of the cluster acting as the release's
+// ServiceAccount, in the release's own namespace, as installing does.
+func (r *Reconciler) clientFor(ctx context.Context, ct *convoyv1alpha1.CapacityTarget, cluster string) (client.Client, *verdict) {
+	id, err := r.Tenancy.Identity(ct.Namespace, ct.Spec.ServiceAccountName)
+	if err != nil {
+		return nil, &verdict{reason: clusters.ReasonServiceAccountRequired, message: err.Error()}
+	}
+	c, err := r.Clusters.ClientAs(ctx, cluster, id)
+	if err != nil {
+		u := unreachable(err)
+		return nil, &u
+	}
+	return c, nil
 }
 
 // unreachable is the verdict for a cluster whose last health probe failed,
@@ -269,6 +288,7 @@ func summarize(ct *convoyv1alpha1.CapacityTarget, results []clusterCapacity) boo
 			ClusterConditions: convoyv1alpha1.ClusterConditions{Name: target.Name, Conditions: previous[target.Name]},
 			DesiredReplicas:   res.desired,
 			AvailableReplicas: res.available,
+			Autoscaler:        res.autoscaler,
 		}
 		if target.TotalReplicaCount > 0 {
 			// Rounded up, like the replica count it mirrors.

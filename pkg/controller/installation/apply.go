@@ -10,7 +10,6 @@ import (
 	"slices"
 	"strings"
 
-	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -22,6 +21,7 @@ import (
 	convoyv1alpha1 "github.com/convoy-rollouts/convoy/apis/convoy/v1alpha1"
 	"github.com/convoy-rollouts/convoy/pkg/clusters"
 	"github.com/convoy-rollouts/convoy/pkg/tenancy"
+	"github.com/convoy-rollouts/convoy/pkg/workload"
 )
 
 // Reasons a cluster's installation is not ready.
@@ -147,7 +147,7 @@ func (ci *clusterInstall) tryWhole(ctx context.Context, objs []*unstructured.Uns
 	}
 	for _, obj := range objs {
 		obj = obj.DeepCopy()
-		if isDeployment(obj) {
+		if workload.IsDeployment(obj) {
 			if err := unstructured.SetNestedField(obj.Object, int64(0), "spec", "replicas"); err != nil {
 				return err
 			}
@@ -315,16 +315,21 @@ func (ci *clusterInstall) applyObject(ctx context.Context, obj *unstructured.Uns
 	}
 	annotations[AnnotationAppliedDigest] = digest
 	obj.SetAnnotations(annotations)
-	if isDeployment(obj) {
+	if fields := workload.CapacityFields(obj); fields != nil {
 		if !exists {
-			// Created at 0 replicas by the capacity controller's field
-			// manager, which from then on alone owns spec.replicas.
-			if err := unstructured.SetNestedField(obj.Object, int64(0), "spec", "replicas"); err != nil {
-				return err
+			// Created by the capacity controller's field manager, which
+			// from then on alone owns these fields; a Deployment at 0
+			// replicas, which its autoscaler leaves alone.
+			if workload.IsDeployment(obj) {
+				if err := unstructured.SetNestedField(obj.Object, int64(0), "spec", "replicas"); err != nil {
+					return err
+				}
 			}
 			return ci.client.Create(ctx, obj, client.FieldOwner(clusters.CapacityFieldManager))
 		}
-		unstructured.RemoveNestedField(obj.Object, "spec", "replicas")
+		for _, field := range fields {
+			unstructured.RemoveNestedField(obj.Object, field...)
+		}
 	}
 	appliedBefore := exists && live.GetAnnotations()[AnnotationAppliedDigest] == digest
 	if appliedBefore && inSync(live, obj) {
@@ -382,6 +387,3 @@ func (ci *clusterInstall) owners(ctx context.Context, live *unstructured.Unstruc
 	return refs
 }
 
-func isDeployment(obj *unstructured.Unstructured) bool {
-	return obj.GetKind() == "Deployment" && obj.GroupVersionKind().Group == appsv1.GroupName
-}

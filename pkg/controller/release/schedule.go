@@ -20,7 +20,9 @@ import (
 	"github.com/convoy-rollouts/convoy/pkg/conditions"
 	"github.com/convoy-rollouts/convoy/pkg/placement"
 	"github.com/convoy-rollouts/convoy/pkg/render"
+	"github.com/convoy-rollouts/convoy/pkg/roles"
 	"github.com/convoy-rollouts/convoy/pkg/tenancy"
+	"github.com/convoy-rollouts/convoy/pkg/workload"
 )
 
 // schedule chooses the Release's clusters, unless its targets already
@@ -90,7 +92,7 @@ func (r *Reconciler) createMissingTargets(ctx context.Context, rel *convoyv1alph
 	if err != nil {
 		return err
 	}
-	var replicas map[string]int32
+	var replicas map[string]fullSize
 	if needReplicas {
 		var err error
 		if replicas, err = r.replicasIn(ctx, rel, clusters, sets); err != nil {
@@ -107,7 +109,8 @@ func (r *Reconciler) createMissingTargets(ctx context.Context, rel *convoyv1alph
 		}
 		if ct, ok := target.(*convoyv1alpha1.CapacityTarget); ok {
 			for c := range ct.Spec.Clusters {
-				ct.Spec.Clusters[c].TotalReplicaCount = replicas[ct.Spec.Clusters[c].Name]
+				size := replicas[ct.Spec.Clusters[c].Name]
+				ct.Spec.Clusters[c].TotalReplicaCount, ct.Spec.Clusters[c].Autoscaler = size.replicas, size.autoscaler
 				if !all {
 					// A lost CapacityTarget comes back at full capacity, not
 					// at zero: its Deployments may be serving, and a
@@ -212,45 +215,92 @@ func (r *Reconciler) valueSets(ctx context.Context, rel *convoyv1alpha1.Release,
 	return sets, nil
 }
 
-// replicasIn is each cluster's replica count at full capacity: the
-// workload's own in every cluster (rendered once per set of values), or
-// the Application's spread of a total by cluster weight.
-func (r *Reconciler) replicasIn(ctx context.Context, rel *convoyv1alpha1.Release, clusters []string, sets []convoyv1alpha1.ClusterValues) (map[string]int32, error) {
-	total, err := r.totalReplicas(ctx, rel, rel.Spec.Environment.Values)
+// fullSize is a release's size at full capacity in one cluster.
+type fullSize struct {
+	replicas   int32
+	autoscaler *convoyv1alpha1.AutoscalerBounds
+}
+
+// replicasIn is each cluster's size at full capacity: the workload's own
+// in every cluster (rendered once per set of values), or the Application's
+// spread of a total by cluster weight. A workload with an autoscaler is as
+// big as the incumbent's autoscaler asks for when the rollout starts
+// (reference), or its minimum for a first release.
+func (r *Reconciler) replicasIn(ctx context.Context, rel *convoyv1alpha1.Release, clusters []string, sets []convoyv1alpha1.ClusterValues) (map[string]fullSize, error) {
+	size, err := r.renderedSize(ctx, rel, rel.Spec.Environment.Values)
 	if err != nil {
 		return nil, err
 	}
+	out := make(map[string]fullSize, len(clusters))
 	if spread := rel.Spec.Environment.ClusterRequirements.Spread; spread != nil {
+		if size.autoscaler != nil {
+			return nil, render.Errorf(ReasonInvalidAutoscaler, "spec.environment.clusterRequirements.spread sizes the release by a replica count and its HorizontalPodAutoscaler by load: use one of them")
+		}
 		candidates, err := r.candidates(ctx)
 		if err != nil {
 			return nil, err
 		}
-		return placement.Spread(spread.TotalReplicas, clusters, candidates)
+		replicas, err := placement.Spread(spread.TotalReplicas, clusters, candidates)
+		if err != nil {
+			return nil, err
+		}
+		for c, n := range replicas {
+			out[c] = fullSize{replicas: n}
+		}
+		return out, nil
 	}
-	out := make(map[string]int32, len(clusters))
 	for _, c := range clusters {
-		out[c] = total
+		out[c] = size
 	}
 	for _, set := range sets {
-		n, err := r.totalReplicas(ctx, rel, set.Values)
+		size, err := r.renderedSize(ctx, rel, set.Values)
 		if err != nil {
 			return nil, fmt.Errorf("in %s: %w", strings.Join(set.Clusters, ", "), err)
 		}
 		for _, c := range set.Clusters {
-			out[c] = n
+			out[c] = size
 		}
 	}
-	return out, nil
+	return out, r.referenceSizes(ctx, rel, out)
 }
 
-// totalReplicas renders the source and reads the replica count of its
-// workload at full capacity. A source that does not render, or renders an
-// object outside the Application's namespace (tenancy.Confine), stops
-// here, before anything is installed anywhere.
-func (r *Reconciler) totalReplicas(ctx context.Context, rel *convoyv1alpha1.Release, values *apiextensionsv1.JSON) (int32, error) {
+// referenceSizes sets the full size of an autoscaled release in each
+// cluster to what the incumbent's autoscaler asks for there now, within
+// the new release's bounds: the rollout then moves the load the incumbent
+// carries, not the minimum the chart names.
+func (r *Reconciler) referenceSizes(ctx context.Context, rel *convoyv1alpha1.Release, sizes map[string]fullSize) error {
+	siblings, err := r.siblingsOf(ctx, rel)
+	if err != nil {
+		return err
+	}
+	incumbent := roles.Of(siblings).Incumbent
+	if incumbent == nil || incumbent.Name == rel.Name {
+		return nil
+	}
+	ct := &convoyv1alpha1.CapacityTarget{}
+	if err := r.Get(ctx, client.ObjectKeyFromObject(incumbent), ct); err != nil {
+		return client.IgnoreNotFound(err)
+	}
+	for _, st := range ct.Status.Clusters {
+		size, ok := sizes[st.Name]
+		if !ok || size.autoscaler == nil || st.Autoscaler == nil || st.Autoscaler.DesiredReplicas == 0 {
+			continue
+		}
+		size.replicas = min(max(st.Autoscaler.DesiredReplicas, size.autoscaler.MinReplicas), size.autoscaler.MaxReplicas)
+		sizes[st.Name] = size
+	}
+	return nil
+}
+
+// renderedSize renders the source and reads the size of its workload at
+// full capacity: its Deployment's replicas, or its autoscaler's bounds
+// with the minimum as the replicas. A source that does not render, or
+// renders an object outside the Application's namespace (tenancy.Confine),
+// stops here, before anything is installed anywhere.
+func (r *Reconciler) renderedSize(ctx context.Context, rel *convoyv1alpha1.Release, values *apiextensionsv1.JSON) (fullSize, error) {
 	creds, err := render.LoadCredentials(ctx, r.APIReader, rel.Namespace, rel.Spec.Environment.Source)
 	if err != nil {
-		return 0, err
+		return fullSize{}, err
 	}
 	out, err := r.Renderer.Render(ctx, render.Request{
 		ReleaseName: rel.Name, Namespace: rel.Namespace,
@@ -258,32 +308,45 @@ func (r *Reconciler) totalReplicas(ctx context.Context, rel *convoyv1alpha1.Rele
 		Credentials: creds,
 	})
 	if err != nil {
-		return 0, err
+		return fullSize{}, err
 	}
 	objs, err := tenancy.Confine(out.Objects, rel.Namespace)
 	if err != nil {
-		return 0, err
+		return fullSize{}, err
 	}
-	var total int32
-	var workloads []string
+	var workloads []*unstructured.Unstructured
 	for _, obj := range objs {
-		if obj.GetKind() != "Deployment" || !strings.HasPrefix(obj.GetAPIVersion(), "apps/") {
-			continue
+		if workload.IsDeployment(obj) {
+			workloads = append(workloads, obj)
 		}
-		replicas, found, _ := unstructured.NestedInt64(obj.Object, "spec", "replicas")
-		if !found {
-			replicas = 1 // the Deployment default
-		}
-		total += int32(replicas)
-		workloads = append(workloads, obj.GetName())
 	}
 	if len(workloads) == 0 {
-		return 0, render.Errorf("NoWorkload", "the source renders no apps/v1 Deployment: convoy needs one to scale")
+		return fullSize{}, render.Errorf("NoWorkload", "the source renders no apps/v1 Deployment: convoy needs one to scale")
 	}
 	if len(workloads) > 1 {
-		slices.Sort(workloads)
-		return 0, render.Errorf("TooManyWorkloads", "the source renders %d Deployments (%s): convoy scales exactly one per release",
-			len(workloads), strings.Join(workloads, ", "))
+		names := make([]string, 0, len(workloads))
+		for _, obj := range workloads {
+			names = append(names, obj.GetName())
+		}
+		slices.Sort(names)
+		return fullSize{}, render.Errorf("TooManyWorkloads", "the source renders %d Deployments (%s): convoy scales exactly one per release",
+			len(workloads), strings.Join(names, ", "))
 	}
-	return total, nil
+	dep := workloads[0]
+	hpa, err := workload.AutoscalerOf(objs, dep.GetName())
+	if err != nil {
+		return fullSize{}, render.Errorf(ReasonInvalidAutoscaler, "%v", err)
+	}
+	if hpa != nil {
+		return fullSize{replicas: hpa.MinReplicas, autoscaler: &convoyv1alpha1.AutoscalerBounds{MinReplicas: hpa.MinReplicas, MaxReplicas: hpa.MaxReplicas}}, nil
+	}
+	replicas, found, _ := unstructured.NestedInt64(dep.Object, "spec", "replicas")
+	if !found {
+		replicas = 1 // the Deployment default
+	}
+	return fullSize{replicas: int32(replicas)}, nil
 }
+
+// ReasonInvalidAutoscaler: the source's HorizontalPodAutoscalers of its
+// Deployment cannot size it (several of them, or bounds out of order).
+const ReasonInvalidAutoscaler = "InvalidAutoscaler"
