@@ -204,7 +204,7 @@ func TestAutoscaledRollout(t *testing.T) {
 	app := &convoyv1alpha1.Application{
 		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "web"},
 		Spec: convoyv1alpha1.ApplicationSpec{Template: convoyv1alpha1.ReleaseEnvironment{
-			Source: convoyv1alpha1.Source{Kustomize: &convoyv1alpha1.KustomizeSource{RepoURL: repo.FileURL(), Ref: "main", Path: "deploy"}},
+			Source:              convoyv1alpha1.Source{Kustomize: &convoyv1alpha1.KustomizeSource{RepoURL: repo.FileURL(), Ref: "main", Path: "deploy"}},
 			ClusterRequirements: convoyv1alpha1.ClusterRequirements{Regions: []convoyv1alpha1.RegionRequirement{{Name: "eu-west", Clusters: &two}}},
 			Strategy: convoyv1alpha1.Strategy{Steps: []convoyv1alpha1.StrategyStep{
 				step("canary", 25, 75, 25, 75), step("half", 50, 50, 50, 50), step("full on", 100, 0, 100, 0),

@@ -386,4 +386,3 @@ func (ci *clusterInstall) owners(ctx context.Context, live *unstructured.Unstruc
 	slices.SortFunc(refs, func(a, b metav1.OwnerReference) int { return strings.Compare(a.Name, b.Name) })
 	return refs
 }
-
