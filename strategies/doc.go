@@ -150,6 +150,10 @@
 //     the clusters where it has weight. When the whole move would break
 //     that (weights that start off the strategy's total), Plan writes the
 //     farthest partial move that keeps it, and the next call goes on.
+//     A release sized by an autoscaler keeps I1 through ScaledBounds: at p
+//     percent its autoscaler's minimum is at least p percent of the full
+//     size the capacity percent counts against (FuzzScaledBounds), so
+//     whatever the load, the pods a capacity percent promises are there.
 //   - I3, supersession goes through the planner. Input.Superseded lists
 //     the releases a newer one overtook (and older ones still holding
 //     something). They only fall, to zero, in the lower phases: their
