@@ -43,6 +43,29 @@ type ClusterCapacity struct {
 	Capacity int64
 }
 
+// WithClusterFull returns the releases (a copy) with each cluster's Full
+// the largest any release has there. A cluster's full capacity is the
+// cluster's, common to every release in it: were each release's own used,
+// a contender whose full size differs from the incumbent's (an autoscaled
+// release sized by the incumbent's load, a chart whose replicas changed)
+// would get a share off the step's weights, more than its capacity covers.
+func WithClusterFull(releases []ReleaseTraffic) []ReleaseTraffic {
+	full := map[string]int64{}
+	for _, r := range releases {
+		for _, c := range r.Clusters {
+			full[c.Name] = max(full[c.Name], c.Full)
+		}
+	}
+	out := make([]ReleaseTraffic, len(releases))
+	for i, r := range releases {
+		out[i] = ReleaseTraffic{Name: r.Name, Clusters: slices.Clone(r.Clusters)}
+		for j := range out[i].Clusters {
+			out[i].Clusters[j].Full = full[out[i].Clusters[j].Name]
+		}
+	}
+	return out
+}
+
 // claim is the cluster's nominal claim on the hostname: its weight times
 // its full capacity.
 func (c ClusterCapacity) claim() float64 {
@@ -93,7 +116,8 @@ func (w Weights) Sum() int64 {
 }
 
 // DNSWeights shares units among a hostname's (cluster, release) records.
-// Each record claims its weight times its cluster's full capacity, so a
+// Each record claims its weight times its cluster's full capacity (the
+// largest full replica count of the releases there, WithClusterFull), so a
 // cluster's share of the hostname stays proportional to its capacity
 // however the releases split it inside (with waves, clusters hold
 // different steps). The releases' claims are apportioned first, over the
@@ -112,6 +136,7 @@ func DNSWeights(units int64, releases []ReleaseTraffic) (Weights, error) {
 	if units <= 0 || units > math.MaxInt32 {
 		return nil, fieldErrorf("units", "must be between 1 and %d, got %d", math.MaxInt32, units)
 	}
+	releases = WithClusterFull(releases)
 	demands := make([]float64, len(releases))
 	for i, r := range releases {
 		for j, c := range r.Clusters {

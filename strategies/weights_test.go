@@ -55,6 +55,19 @@ func TestDNSWeights(t *testing.T) {
 			want: Weights{{34, 33, 33}, {300, 300, 300}},
 		},
 		{
+			// An autoscaled contender sized by the incumbent's load (8)
+			// beside an incumbent whose own full size was its minimum (2):
+			// the cluster's full size is common to both, so the releases
+			// split the step's 25/75 and not 200/150.
+			name:  "releases of different full sizes split the step's weights",
+			units: 1000,
+			releases: []ReleaseTraffic{
+				{Name: "contender", Clusters: []ClusterCapacity{{Name: "a", Weight: 25, Full: 8, Capacity: 2}}},
+				{Name: "incumbent", Clusters: []ClusterCapacity{{Name: "a", Weight: 75, Full: 2, Capacity: 8}}},
+			},
+			want: Weights{{250}, {750}},
+		},
+		{
 			name:  "a release's part follows the healthy part of its desired pods",
 			units: DNSUnits,
 			releases: []ReleaseTraffic{
@@ -202,7 +215,7 @@ func FuzzDNSWeights(f *testing.F) {
 			t.Fatal(err)
 		}
 		var demand [2]float64
-		for i, r := range releases {
+		for i, r := range WithClusterFull(releases) {
 			for j, c := range r.Clusters {
 				if c.Capacity == 0 && w[i][j] != 0 {
 					t.Fatalf("unhealthy %s/%s got weight %d", r.Name, c.Name, w[i][j])

@@ -175,6 +175,7 @@ func gatedWeights(units int64, releases []strategies.ReleaseTraffic, kept map[at
 	if err != nil || len(kept) == 0 {
 		return ideal, err
 	}
+	releases = strategies.WithClusterFull(releases)
 	weights := make(strategies.Weights, len(releases))
 	rest := make([]int64, len(releases))
 	seen := make([][]float64, len(releases))
