@@ -209,6 +209,7 @@ func TestAutoscaledRollout(t *testing.T) {
 			Strategy: convoyv1alpha1.Strategy{Steps: []convoyv1alpha1.StrategyStep{
 				step("canary", 25, 75, 25, 75), step("half", 50, 50, 50, 50), step("full on", 100, 0, 100, 0),
 			}},
+			Traffic: &convoyv1alpha1.TrafficSpec{DNS: &convoyv1alpha1.DNSTraffic{Hostname: "web." + ns + "." + dnsZone, TTLSeconds: 1}},
 		}},
 	}
 	if err := mgmt.Create(ctxFor(t), app); err != nil {
@@ -234,6 +235,15 @@ func TestAutoscaledRollout(t *testing.T) {
 	a.load(first.Name, 300)
 	waitAchieved(t, mgmt, &second, 0)
 	a.settle("canary 25/75", map[string]int32{second.Name: 2, first.Name: -1})
+	// DNS splits the step's weights although the releases' full sizes
+	// differ (8 and 2): a quarter of 600 answers is 150, ±4 standard
+	// deviations.
+	owners := addresses(t, env, ns, a.clusters, first.Name, second.Name)
+	counts := newResolver(t, app.Spec.Template.Traffic.DNS.Hostname).shares(600, owners)
+	if n := releaseOf(counts, second.Name); n < 108 || n > 192 {
+		t.Errorf("canary 25/75: the contender got %d of 600 DNS answers (%v), want about 150", n, counts)
+	}
+	t.Logf("canary 25/75: DNS answers %v", counts)
 	// Load doubles: both autoscalers scale up, 4 and 12, a quarter and
 	// three quarters: the step's ratio.
 	a.load(second.Name, 200)
