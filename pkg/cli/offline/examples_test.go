@@ -56,6 +56,7 @@ func TestExamplesAreValid(t *testing.T) {
 		{"analysis.yaml", "Application", renderChart},
 		{"waves.yaml", "Application", renderChart},
 		{"region-overrides.yaml", "Application", renderChart},
+		{"httproute-split.yaml", "Application", renderChart},
 		{"rolloutblock.yaml", "RolloutBlock", noRender},
 	}
 
