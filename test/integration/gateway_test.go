@@ -52,6 +52,22 @@ func beginGateway(t *testing.T) (*testenv.Env, client.Client, string) {
 			}
 		}
 	}
+	// On failure, what the traffic targets said.
+	t.Cleanup(func() {
+		if !t.Failed() {
+			return
+		}
+		list := &convoyv1alpha1.TrafficTargetList{}
+		if err := mgmt.List(ctxFor(t), list, client.InNamespace(ns)); err != nil {
+			return
+		}
+		for _, tt := range list.Items {
+			t.Logf("TrafficTarget %s (generation %d): %+v", tt.Name, tt.Generation, tt.Status.Conditions)
+			for _, st := range tt.Status.Clusters {
+				t.Logf("  cluster %s: desired %d, route %+v, %+v", st.Name, st.DesiredWeight, st.Route, st.Conditions)
+			}
+		}
+	})
 	return env, mgmt, ns
 }
 
