@@ -342,3 +342,31 @@ func TestGatewayRouteNotTakenOver(t *testing.T) {
 		})
 	}
 }
+
+// With traffic.dns beside traffic.gateway, each cluster's route carries
+// exactly the weights of that cluster's DNS records.
+func TestGatewayRouteTakesTheDNSWeights(t *testing.T) {
+	env, mgmt, ns := beginGateway(t)
+	repo := helloRepo(t)
+	for _, cl := range env.Clusters {
+		setGateway(t, env, cl.Name, ns, true)
+	}
+	app := dnsApplication(ns, "gw", repo.URL)
+	app.Spec.Template.Traffic.Gateway = gatewayApplication(ns, "gw", repo.URL).Spec.Template.Traffic.Gateway
+	hostname := app.Spec.Template.Traffic.DNS.Hostname
+	first, clusters := completeFirstRelease(t, mgmt, app)
+	setValues(t, mgmt, app, `{"replicas":2,"greeting":"v2"}`)
+	second := waitForReleases(t, mgmt, app, 2)[1]
+	setTargetStep(t, mgmt, &second, 1)
+	waitStep(t, env, mgmt, &second, 1, first.Name, clusters, map[string]int32{second.Name: 1, first.Name: 2})
+	expectSplit(t, env, mgmt, ns, clusters, second.Name, first.Name, 10)
+	records := recordWeights(t, mgmt, ns, hostname)
+	for _, cl := range clusters {
+		weights := backendWeights(routeIn(t, env, cl, ns, "web"))
+		for _, rel := range []string{first.Name, second.Name} {
+			if got, want := weights[serviceOf(t, env, cl, ns, rel)], int64(records[rel+"/"+cl]); got != want || want == 0 {
+				t.Errorf("cluster %s: release %s has route weight %d, DNS weight %d", cl, rel, got, want)
+			}
+		}
+	}
+}
