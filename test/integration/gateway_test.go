@@ -370,3 +370,39 @@ func TestGatewayRouteTakesTheDNSWeights(t *testing.T) {
 		}
 	}
 }
+
+// A route the newest release no longer names keeps the older releases'
+// weights while they have any, and is removed once none has: the
+// rollout completes with the new route alone.
+func TestGatewayRouteRenamed(t *testing.T) {
+	env, mgmt, ns := beginGateway(t)
+	repo := helloRepo(t)
+	for _, cl := range env.Clusters {
+		setGateway(t, env, cl.Name, ns, true)
+	}
+	app := gatewayApplication(ns, "gw", repo.URL)
+	first, clusters := completeFirstRelease(t, mgmt, app)
+	expectSplit(t, env, mgmt, ns, clusters, first.Name, "", 100)
+
+	changeApplication(t, mgmt, app, func(a *convoyv1alpha1.Application) { a.Spec.Template.Traffic.Gateway.HTTPRoute = "web2" })
+	second := waitForReleases(t, mgmt, app, 2)[1]
+	waitStep(t, env, mgmt, &second, 0, first.Name, clusters, map[string]int32{second.Name: 0, first.Name: 2})
+	for _, cl := range clusters {
+		if weights := backendWeights(routeIn(t, env, cl, ns, "web")); len(weights) != 1 || weights[serviceOf(t, env, cl, ns, first.Name)] == 0 {
+			t.Errorf("step 0, cluster %s: the old route has backends %v, want the incumbent's", cl, weights)
+		}
+	}
+	setTargetStep(t, mgmt, &second, 2)
+	waitComplete(t, mgmt, &second)
+	for _, cl := range clusters {
+		eventually(t, time.Minute, func() error {
+			if routeIn(t, env, cl, ns, "web") != nil {
+				return fmt.Errorf("cluster %s: the old route web is still there", cl)
+			}
+			return nil
+		})
+		if weights := backendWeights(routeIn(t, env, cl, ns, "web2")); len(weights) != 1 || weights[serviceOf(t, env, cl, ns, second.Name)] == 0 {
+			t.Errorf("cluster %s: route web2 has backends %v, want the new release's only", cl, weights)
+		}
+	}
+}

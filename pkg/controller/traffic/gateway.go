@@ -44,6 +44,9 @@ import (
 //     cluster and its owner.
 //   - A cluster where no release may carry weight keeps its route as it is
 //     (never all zero), like DNS's last good records.
+//   - A route the newest release no longer names keeps the older
+//     releases' weights while any asks for some, and is removed once none
+//     does (retireRoutes), as a former hostname's records are (I8).
 //   - The route is served once, for every parentRef, the route's
 //     status.parents[] has an entry for that parent whose Accepted
 //     condition is True with observedGeneration equal to the route's
@@ -192,38 +195,12 @@ func routeBackends(rg *routeGroup, rt *routing, cluster string) []backendRef {
 // application's or no release may carry weight there, and says whether
 // its parents serve it.
 func (r *Reconciler) syncRoute(ctx context.Context, cluster, namespace, app string, rg *routeGroup, backends []backendRef) routeState {
-	failed := func(err error) routeState {
-		if health := clusterVerdict(err); clusters.IsUnreachable(err) {
-			return routeState{problem: frozen(cluster, health)}
-		}
-		return routeState{problem: verdict{reason: ReasonRouteFailed, message: fmt.Sprintf("cluster %s: HTTPRoute %s/%s: %v", cluster, namespace, rg.name, err)}}
+	c, live, unusable := r.liveRoute(ctx, cluster, namespace, app, rg)
+	if unusable != nil {
+		return *unusable
 	}
-	// The newest release's ServiceAccount writes the route, in the
-	// application's own namespace, as installing does.
-	id, err := r.Tenancy.Identity(namespace, rg.targets[0].rel.Spec.Environment.ServiceAccountName)
-	if err != nil {
-		return routeState{problem: verdict{reason: clusters.ReasonServiceAccountRequired, message: err.Error(), stalled: true}}
-	}
-	c, err := r.Clusters.ClientAs(ctx, cluster, id)
-	if err != nil {
-		return failed(err)
-	}
-	live := &unstructured.Unstructured{}
-	live.SetGroupVersionKind(HTTPRouteKind)
-	err = c.Get(ctx, client.ObjectKey{Namespace: namespace, Name: rg.name}, live)
-	switch {
-	case apierrors.IsNotFound(err):
-		live = nil
-	case err != nil:
-		return failed(err)
-	}
+	failed := func(err error) routeState { return routeFailed(cluster, namespace, rg.name, err) }
 	owner := tenancy.Owner{Namespace: namespace, Application: app}
-	if live != nil {
-		if err := owner.Conflict(live, true); err != nil {
-			return routeState{problem: verdict{reason: ReasonRouteConflict, stalled: true,
-				message: fmt.Sprintf("cluster %s: HTTPRoute %v", cluster, err)}}
-		}
-	}
 	if len(backends) == 0 {
 		if live == nil {
 			return routeState{served: true} // nothing to route, nothing routed
@@ -248,6 +225,74 @@ func (r *Reconciler) syncRoute(ctx context.Context, cluster, namespace, app stri
 		}
 	}
 	return stateOf(live, rg.gateway.ParentRefs, cluster)
+}
+
+// liveRoute reads the route in a cluster as the tenant: the newest
+// release's ServiceAccount reads and writes it, in the application's own
+// namespace, as installing does. It returns the client and the route (nil
+// when there is none), or the state saying why the route cannot be used:
+// the cluster cannot be read, or the route is not the application's.
+func (r *Reconciler) liveRoute(ctx context.Context, cluster, namespace, app string, rg *routeGroup) (client.Client, *unstructured.Unstructured, *routeState) {
+	id, err := r.Tenancy.Identity(namespace, rg.targets[0].rel.Spec.Environment.ServiceAccountName)
+	if err != nil {
+		return nil, nil, &routeState{problem: verdict{reason: clusters.ReasonServiceAccountRequired, message: err.Error(), stalled: true}}
+	}
+	c, err := r.Clusters.ClientAs(ctx, cluster, id)
+	if err != nil {
+		st := routeFailed(cluster, namespace, rg.name, err)
+		return nil, nil, &st
+	}
+	live := &unstructured.Unstructured{}
+	live.SetGroupVersionKind(HTTPRouteKind)
+	err = c.Get(ctx, client.ObjectKey{Namespace: namespace, Name: rg.name}, live)
+	switch {
+	case apierrors.IsNotFound(err):
+		return c, nil, nil
+	case err != nil:
+		st := routeFailed(cluster, namespace, rg.name, err)
+		return nil, nil, &st
+	}
+	if err := (tenancy.Owner{Namespace: namespace, Application: app}).Conflict(live, true); err != nil {
+		return nil, nil, &routeState{problem: verdict{reason: ReasonRouteConflict, stalled: true,
+			message: fmt.Sprintf("cluster %s: HTTPRoute %v", cluster, err)}}
+	}
+	return c, live, nil
+}
+
+// routeFailed is the state of a route that could not be read or written: a
+// cluster convoy cannot see freezes, as for DNS (gate.go).
+func routeFailed(cluster, namespace, name string, err error) routeState {
+	if clusters.IsUnreachable(err) {
+		return routeState{problem: frozen(cluster, clusterVerdict(err))}
+	}
+	return routeState{problem: verdict{reason: ReasonRouteFailed, message: fmt.Sprintf("cluster %s: HTTPRoute %s/%s: %v", cluster, namespace, name, err)}}
+}
+
+// retireRoutes deletes a retired route (see routeGroup.retired) in every
+// cluster of its releases, as a hostname's records are removed once none
+// of its releases asks for weight (I8): a route left behind would keep
+// sending the Gateway's clients to releases that no longer run. A route
+// that is not the application's is left alone.
+func (r *Reconciler) retireRoutes(ctx context.Context, namespace, app string, rg *routeGroup) *routing {
+	rt := &routing{desired: map[string]int32{}, backends: map[string]string{}, verdicts: map[string]verdict{}, clusters: map[string]routeState{}}
+	for _, cluster := range routeClusters(rg) {
+		c, live, unusable := r.liveRoute(ctx, cluster, namespace, app, rg)
+		switch {
+		case unusable != nil && unusable.problem.reason == ReasonRouteConflict:
+			rt.clusters[cluster] = routeState{served: true} // not the application's to remove
+		case unusable != nil:
+			rt.clusters[cluster] = *unusable
+		case live == nil:
+			rt.clusters[cluster] = routeState{served: true}
+		default:
+			if err := c.Delete(ctx, live); client.IgnoreNotFound(err) != nil {
+				rt.clusters[cluster] = routeFailed(cluster, namespace, rg.name, err)
+				continue
+			}
+			rt.clusters[cluster] = routeState{served: true}
+		}
+	}
+	return rt
 }
 
 // stateOf is a live route's state: its weights and whether its parents
@@ -478,8 +523,9 @@ func (rt *routing) routeVerdict(cluster, release string) (*convoyv1alpha1.Cluste
 	return st, verdict{}
 }
 
-// retiredRoute tells a former route none of whose releases asks for weight
-// any more: it is left as it is, and asks nothing of its releases.
+// retired tells a former route (one the application's newest release does
+// not name) none of whose releases asks for weight any more: it is
+// removed (retireRoutes).
 func (rg *routeGroup) retired() bool {
 	if !rg.former {
 		return false
@@ -494,16 +540,18 @@ func (rg *routeGroup) retired() bool {
 	return true
 }
 
-// syncAllRoutes syncs every route of the application that is not retired,
-// and returns how soon to look again: routeRecheck while one is not
+// syncAllRoutes syncs every route of the application, or removes it when
+// it is retired, and returns how soon to look again: routeRecheck while one is not
 // served, since route status is not watched.
 func (r *Reconciler) syncAllRoutes(ctx context.Context, namespace, app string, routes []*routeGroup) time.Duration {
 	var after time.Duration
 	for _, rg := range routes {
+		var rt *routing
 		if rg.retired() {
-			continue
+			rt = r.retireRoutes(ctx, namespace, app, rg)
+		} else {
+			rt = r.syncRoutes(ctx, namespace, app, rg)
 		}
-		rt := r.syncRoutes(ctx, namespace, app, rg)
 		for _, t := range rg.targets {
 			t.route = rt
 		}

@@ -76,16 +76,16 @@ func (r *Reconciler) reportRoute(t *target) time.Duration {
 			ClusterConditions: convoyv1alpha1.ClusterConditions{Name: c.Name, Conditions: previous[c.Name]},
 			PublishedWeight:   publishedWeight(t.before, c.Name),
 		}
-		v := verdict{reason: ReasonRouteServed, message: fmt.Sprintf("HTTPRoute %s is no longer the application's and the release asks no weight there", route)}
-		if t.route != nil {
-			st.DesiredWeight = t.route.desired[setIdentifier(c.Name, t.rel.Name)]
-			var rv verdict
-			if st.Route, rv = t.route.routeVerdict(c.Name, t.rel.Name); !rv.ok() {
-				v = rv
-			} else {
-				st.PublishedWeight = st.Route.Weight
-				v.message = fmt.Sprintf("weight %d served by HTTPRoute %s generation %d", st.Route.Weight, route, st.Route.Generation)
-			}
+		st.DesiredWeight = t.route.desired[setIdentifier(c.Name, t.rel.Name)]
+		var v verdict
+		switch st.Route, v = t.route.routeVerdict(c.Name, t.rel.Name); {
+		case !v.ok():
+		case st.Route.Generation == 0:
+			st.PublishedWeight = 0
+			v = verdict{reason: ReasonRouteServed, message: fmt.Sprintf("weight 0: there is no HTTPRoute %s in the cluster", route)}
+		default:
+			st.PublishedWeight = st.Route.Weight
+			v = verdict{reason: ReasonRouteServed, message: fmt.Sprintf("weight %d served by HTTPRoute %s generation %d", st.Route.Weight, route, st.Route.Generation)}
 		}
 		k.add(&st, gen, v, v.reason == ReasonRouteServed)
 		tt.Status.Clusters = append(tt.Status.Clusters, st)
