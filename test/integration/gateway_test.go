@@ -406,3 +406,22 @@ func TestGatewayRouteRenamed(t *testing.T) {
 		}
 	}
 }
+
+// In waves, the moving wave's cluster holds the step's split in its
+// route, and a cluster of a later wave stays all incumbent.
+func TestGatewayWaves(t *testing.T) {
+	env, mgmt, ns := beginGateway(t)
+	repo := helloRepo(t)
+	for _, cl := range env.Clusters {
+		setGateway(t, env, cl.Name, ns, true)
+	}
+	app := wavedApplication(ns, "gw", repo.URL)
+	app.Spec.Template.Traffic = gatewayApplication(ns, "gw", repo.URL).Spec.Template.Traffic
+	first, _ := completeFirstRelease(t, mgmt, app)
+	setValues(t, mgmt, app, `{"replicas":2,"greeting":"v2"}`)
+	second := waitForReleases(t, mgmt, app, 2)[1]
+	waves := waveClusters(t, mgmt, &second)
+	waitAchieved(t, mgmt, &second, 0) // the canary wave's 10/90
+	expectSplit(t, env, mgmt, ns, waves[0], second.Name, first.Name, 10)
+	expectSplit(t, env, mgmt, ns, append(slices.Clone(waves[1]), waves[2]...), second.Name, first.Name, 0)
+}
