@@ -9,6 +9,11 @@
 // Ready only once every live DNS server serves it and one TTL has passed,
 // so a step is not achieved while resolvers may still hold old answers.
 //
+// With traffic.gateway it also sets the weights of the application's
+// Gateway API HTTPRoute in each cluster to the same gated weights, and a
+// target is Ready only once every parent Gateway accepted the route's
+// generation: see gateway.go.
+//
 // Releases without a traffic section are reached some other way (a mesh,
 // a Service per release): their targets are achieved as soon as they are
 // current, and convoy moves their capacity only.
