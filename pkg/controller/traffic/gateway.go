@@ -100,6 +100,10 @@ type routing struct {
 	clusters map[string]routeState
 }
 
+func newRouting() *routing {
+	return &routing{desired: map[string]int32{}, backends: map[string]string{}, verdicts: map[string]verdict{}, clusters: map[string]routeState{}}
+}
+
 // routeState is the route in one cluster.
 type routeState struct {
 	// weights are the backendRefs' weights as written, by Service name.
@@ -155,7 +159,7 @@ func (r *Reconciler) routeWeights(ctx context.Context, rg *routeGroup, rt *routi
 // syncRoutes works out the route's weights and writes the route in every
 // cluster of its releases.
 func (r *Reconciler) syncRoutes(ctx context.Context, namespace, app string, rg *routeGroup) *routing {
-	rt := &routing{desired: map[string]int32{}, backends: map[string]string{}, verdicts: map[string]verdict{}, clusters: map[string]routeState{}}
+	rt := newRouting()
 	r.routeWeights(ctx, rg, rt)
 	for _, cluster := range routeClusters(rg) {
 		backends := routeBackends(rg, rt, cluster)
@@ -274,7 +278,7 @@ func routeFailed(cluster, namespace, name string, err error) routeState {
 // sending the Gateway's clients to releases that no longer run. A route
 // that is not the application's is left alone.
 func (r *Reconciler) retireRoutes(ctx context.Context, namespace, app string, rg *routeGroup) *routing {
-	rt := &routing{desired: map[string]int32{}, backends: map[string]string{}, verdicts: map[string]verdict{}, clusters: map[string]routeState{}}
+	rt := newRouting()
 	for _, cluster := range routeClusters(rg) {
 		c, live, unusable := r.liveRoute(ctx, cluster, namespace, app, rg)
 		switch {
