@@ -34,6 +34,9 @@ const (
 	// installer creates Deployments at 0 replicas under it and never
 	// applies replicas again, so installer and capacity never fight.
 	CapacityFieldManager = "convoy-capacity"
+	// TrafficFieldManager applies an application's HTTPRoutes
+	// (traffic.gateway).
+	TrafficFieldManager = "convoy-traffic"
 )
 
 // RequestTimeout bounds every request to an application cluster.

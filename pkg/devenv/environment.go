@@ -163,13 +163,16 @@ func Up(ctx context.Context, opts Options) (*Environment, error) {
 		if err := createFakeNodes(ctx, c, app.Region); err != nil {
 			return nil, fmt.Errorf("cluster %s: %w", app.Name, err)
 		}
+		if err := InstallGatewayAPICRDs(ctx, c); err != nil {
+			return nil, fmt.Errorf("cluster %s: %w", app.Name, err)
+		}
 		err = clusterjoin.Join(ctx, mgmt, c, clusterjoin.Cluster{
 			Name: app.Name, Region: app.Region, Capabilities: app.Capabilities, APIServerURL: env.APIProxyURL(app.Name), CAData: cfg.CAData,
 		})
 		if err != nil {
 			return nil, err
 		}
-		progress("cluster %s (region %s): %d nodes, registered as Cluster %s through API proxy %s",
+		progress("cluster %s (region %s): %d nodes, Gateway API CRDs, registered as Cluster %s through API proxy %s",
 			app.Name, app.Region, nodesPerCluster, app.Name, env.APIProxies[app.Name])
 	}
 

@@ -2,8 +2,11 @@ package devenv
 
 import (
 	"context"
+	"errors"
 	"io"
+	"sync"
 
+	"github.com/convoy-rollouts/convoy/pkg/devenv/gatewaystandin"
 	"github.com/convoy-rollouts/convoy/pkg/devenv/loopbacklb"
 )
 
@@ -40,4 +43,30 @@ func (e *Environment) LoadBalancerClusters(log io.Writer) ([]loopbacklb.Cluster,
 		clusters = append(clusters, loopbacklb.Cluster{Name: c.Name, Config: cfg, Subnet: loopbacklb.SubnetFor(i), Failed: failures(c.Name)})
 	}
 	return clusters, nil
+}
+
+// RunStandIns runs, until ctx ends, every stand-in for what a cloud or a
+// platform team provides: the load balancer controller (RunLoadBalancer)
+// and a Gateway API implementation's route status (RunGatewayStandIn).
+func (e *Environment) RunStandIns(ctx context.Context, log io.Writer) error {
+	var wg sync.WaitGroup
+	errs := make([]error, 2)
+	wg.Go(func() { errs[0] = e.RunLoadBalancer(ctx, log) })
+	wg.Go(func() { errs[1] = e.RunGatewayStandIn(ctx, log) })
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// RunGatewayStandIn writes HTTPRoute status in every application cluster
+// as a Gateway controller would (package gatewaystandin) until ctx ends.
+func (e *Environment) RunGatewayStandIn(ctx context.Context, log io.Writer) error {
+	var clusters []gatewaystandin.Cluster
+	for _, c := range e.Clusters {
+		cfg, err := RESTConfig(e.Kubeconfig, e.Context(c.Name))
+		if err != nil {
+			return err
+		}
+		clusters = append(clusters, gatewaystandin.Cluster{Name: c.Name, Config: cfg})
+	}
+	return gatewaystandin.Run(ctx, clusters, log)
 }

@@ -172,7 +172,7 @@ func Setup(mgr ctrl.Manager, opts Options) error {
 				UnreachableThreshold: opts.ClusterUnreachableThreshold}).SetupWithManager(mgr)
 		},
 		"traffic": func() error {
-			return (&traffic.Reconciler{Client: writer, Clusters: store, Recorder: mgr.GetEventRecorder("convoy-traffic"),
+			return (&traffic.Reconciler{Client: writer, Clusters: store, Tenancy: tenancy, Recorder: mgr.GetEventRecorder("convoy-traffic"),
 				LeaseNamespace: leases, DefaultAllowedHostnames: hostnames}).SetupWithManager(mgr)
 		},
 		"installation": func() error {

@@ -42,6 +42,10 @@ const EnvVar = "CONVOY_TEST_ENV"
 
 var current *devenv.Environment
 
+// own: this process started the environment (runOwn) and runs its
+// stand-ins.
+var own bool
+
 // Run starts or joins an environment, runs the package's tests, and stops
 // the environment if it started it. Call it from TestMain.
 func Run(m *testing.M) int {
@@ -57,8 +61,9 @@ func Run(m *testing.M) int {
 	return runOwn(m)
 }
 
-// runOwn starts an environment just for this package, with the load
-// balancer stand-in and the API proxies running in this process.
+// runOwn starts an environment just for this package, with the stand-ins
+// (load balancer, Gateway route status) and the API proxies running in
+// this process.
 func runOwn(m *testing.M) int {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -86,8 +91,8 @@ func runOwn(m *testing.M) int {
 		return 1
 	}
 	go func() {
-		if err := env.RunLoadBalancer(ctx, io.Discard); err != nil && ctx.Err() == nil {
-			fmt.Fprintln(os.Stderr, "testenv: load balancer stand-in:", err)
+		if err := env.RunStandIns(ctx, io.Discard); err != nil && ctx.Err() == nil {
+			fmt.Fprintln(os.Stderr, "testenv: stand-ins:", err)
 		}
 	}()
 	// convoy's Cluster objects point at the API proxies.
@@ -100,7 +105,7 @@ func runOwn(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, "testenv: starting the API proxies:", err)
 		return 1
 	}
-	current = env
+	current, own = env, true
 	return m.Run()
 }
 

@@ -345,6 +345,73 @@ type TrafficSpec struct {
 	// DNS publishes the hostname with weighted records per cluster and release.
 	// +optional
 	DNS *DNSTraffic `json:"dns,omitempty"`
+
+	// Gateway splits traffic inside each cluster with a Gateway API
+	// HTTPRoute that convoy owns: one rule whose backendRefs are the
+	// releases' Services, weighted as the step and healthy capacity say
+	// (the same weights DNS publishes for the cluster). With or without
+	// dns.
+	// +optional
+	Gateway *GatewayTraffic `json:"gateway,omitempty"`
+}
+
+// GatewayTraffic is an HTTPRoute, in the Application's namespace of every
+// cluster its releases run in, whose weights convoy sets.
+type GatewayTraffic struct {
+	// HTTPRoute is the route's name. convoy creates it and owns it; a route
+	// of that name that is not the Application's is never taken over.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=63
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
+	HTTPRoute string `json:"httpRoute"`
+
+	// ParentRefs are the Gateways the route attaches to. The route is
+	// served once every one of them has accepted its current generation.
+	// +kubebuilder:validation:MinItems=1
+	// +kubebuilder:validation:MaxItems=32
+	// +listType=atomic
+	ParentRefs []GatewayParentRef `json:"parentRefs"`
+
+	// Hostnames the route matches (HTTPRoute spec.hostnames); every
+	// hostname its Gateways listen for when empty.
+	// +optional
+	// +kubebuilder:validation:MaxItems=16
+	// +listType=atomic
+	Hostnames []GatewayHostname `json:"hostnames,omitempty"`
+
+	// Port is the port of the releases' Services the route sends traffic
+	// to. A release's backend is its one Service exposing this port.
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=65535
+	Port int32 `json:"port"`
+}
+
+// GatewayHostname is a hostname of an HTTPRoute, possibly a wildcard
+// (*.example.com).
+// +kubebuilder:validation:MinLength=1
+// +kubebuilder:validation:MaxLength=253
+// +kubebuilder:validation:Pattern=`^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`
+type GatewayHostname string
+
+// GatewayParentRef names a Gateway (or one of its listeners) an HTTPRoute
+// attaches to.
+type GatewayParentRef struct {
+	// Name of the Gateway.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	Name string `json:"name"`
+
+	// Namespace of the Gateway; the Application's when empty.
+	// +optional
+	// +kubebuilder:validation:MaxLength=63
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
+	Namespace string `json:"namespace,omitempty"`
+
+	// SectionName is the Gateway's listener; every listener when empty.
+	// +optional
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`
+	SectionName string `json:"sectionName,omitempty"`
 }
 
 // DNSTraffic is a hostname answered by weighted DNS records.

@@ -47,6 +47,33 @@ type ClusterTrafficStatus struct {
 	// PublishedWeight is the weight DNS serves now.
 	// +optional
 	PublishedWeight int32 `json:"publishedWeight,omitempty"`
+
+	// Route is the release's place in the cluster's HTTPRoute, for an
+	// application with traffic.gateway.
+	// +optional
+	Route *ClusterRouteStatus `json:"route,omitempty"`
+}
+
+// ClusterRouteStatus is a release's backend in one cluster's HTTPRoute.
+type ClusterRouteStatus struct {
+	// Service is the release's backend Service; empty when it has none.
+	// +optional
+	Service string `json:"service,omitempty"`
+
+	// Weight is the release's backendRef weight in the route as written
+	// (0: not among its backendRefs).
+	// +optional
+	Weight int32 `json:"weight,omitempty"`
+
+	// Generation is the route's metadata.generation after convoy's write.
+	// +optional
+	Generation int64 `json:"generation,omitempty"`
+
+	// Served: every Gateway of the route's parentRefs accepted that
+	// generation (status.parents[].conditions Accepted=True with
+	// observedGeneration equal to it).
+	// +optional
+	Served bool `json:"served,omitempty"`
 }
 
 // TrafficTarget publishes a Release's DNS weights in its clusters. Owned by

@@ -261,6 +261,15 @@ func TestValidationAcceptsValidObjects(t *testing.T) {
 				}
 			}
 		}},
+		{name: "gateway traffic without dns", obj: app(func(a *v1.Application) {
+			a.Spec.Template.Traffic = &v1.TrafficSpec{Gateway: &v1.GatewayTraffic{HTTPRoute: "web",
+				ParentRefs: []v1.GatewayParentRef{{Name: "shared", Namespace: "gateway-system", SectionName: "https"}, {Name: "internal"}},
+				Hostnames:  []v1.GatewayHostname{"web.example.com", "*.web.example.com"}, Port: 8080}}
+		})},
+		{name: "gateway traffic beside dns", obj: app(func(a *v1.Application) {
+			a.Spec.Template.Traffic = &v1.TrafficSpec{DNS: &v1.DNSTraffic{Hostname: "web.example.com"},
+				Gateway: &v1.GatewayTraffic{HTTPRoute: "web", ParentRefs: []v1.GatewayParentRef{{Name: "gw"}}, Port: 80}}
+		})},
 		{name: "dns traffic with ttl and service", obj: app(func(a *v1.Application) {
 			a.Spec.Template.Traffic = &v1.TrafficSpec{DNS: &v1.DNSTraffic{Hostname: "web.example.com.", TTLSeconds: 300, ServiceName: "web-public"}}
 		}), check: func(t *testing.T, got client.Object) {
@@ -378,7 +387,15 @@ func TestValidationRejectsInvalidObjects(t *testing.T) {
 		regions  = template + ".clusterRequirements.regions"
 		caps     = template + ".clusterRequirements.capabilities"
 		dns      = template + ".traffic.dns"
+		gateway  = template + ".traffic.gateway"
 	)
+	gatewayTraffic := func(mutate func(*v1.GatewayTraffic)) client.Object {
+		return app(func(a *v1.Application) {
+			gw := &v1.GatewayTraffic{HTTPRoute: "web", ParentRefs: []v1.GatewayParentRef{{Name: "gw"}}, Port: 80}
+			mutate(gw)
+			a.Spec.Template.Traffic = &v1.TrafficSpec{Gateway: gw}
+		})
+	}
 	dnsTraffic := func(a *v1.Application) {
 		a.Spec.Template.Traffic = &v1.TrafficSpec{DNS: &v1.DNSTraffic{Hostname: "web.example.com"}}
 	}
@@ -428,6 +445,16 @@ func TestValidationRejectsInvalidObjects(t *testing.T) {
 		{"regional hostname without {{region}}", app(func(a *v1.Application) {
 			a.Spec.Template.Traffic = &v1.TrafficSpec{DNS: &v1.DNSTraffic{Hostname: "web.example.com", RegionalHostname: "web.eu.example.com"}}
 		}), nil, dns + ".regionalHostname", "regionalHostname must contain {{region}}"},
+		{"gateway without parentRefs", gatewayTraffic(func(*v1.GatewayTraffic) {}), rawSet([]any{}, "spec", "template", "traffic", "gateway", "parentRefs"),
+			gateway + ".parentRefs", "should have at least 1 items"},
+		{"gateway route name not a DNS label", gatewayTraffic(func(g *v1.GatewayTraffic) { g.HTTPRoute = "Web_1" }), nil,
+			gateway + ".httpRoute", "should match"},
+		{"gateway without a port", gatewayTraffic(func(g *v1.GatewayTraffic) { g.Port = 0 }), nil,
+			gateway + ".port", "should be greater than or equal to 1"},
+		{"gateway hostname with an empty label", gatewayTraffic(func(g *v1.GatewayTraffic) { g.Hostnames = []v1.GatewayHostname{"web..example.com"} }), nil,
+			gateway + ".hostnames[0]", "should match"},
+		{"gateway parent without a name", gatewayTraffic(func(g *v1.GatewayTraffic) { g.ParentRefs[0].Name = "" }), nil,
+			gateway + ".parentRefs[0].name", "should be at least 1 chars long"},
 		{"unknown preset", app(func(a *v1.Application) { a.Spec.Template.Strategy = v1.Strategy{Preset: "linear"} }), nil,
 			strategy + ".preset", `Unsupported value: "linear"`},
 		{"duplicate step names", app(func(a *v1.Application) { a.Spec.Template.Strategy.Steps[2].Name = "staging" }), nil,

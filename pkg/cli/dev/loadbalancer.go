@@ -11,8 +11,8 @@ import (
 )
 
 func newLoadBalancerCommand(o *options) *cobra.Command {
-	return detachedCommand(o, "loadbalancer", "Assign loopback addresses to LoadBalancer Services (started by 'dev up')",
-		func(ctx context.Context, env *devenv.Environment) error { return env.RunLoadBalancer(ctx, o.out) })
+	return detachedCommand(o, "loadbalancer", "Assign loopback addresses to LoadBalancer Services and write HTTPRoute status (started by 'dev up')",
+		func(ctx context.Context, env *devenv.Environment) error { return env.RunStandIns(ctx, o.out) })
 }
 
 // detachedCommand is a hidden command that 'dev up' starts as a detached

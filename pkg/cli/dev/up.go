@@ -35,7 +35,7 @@ func newUpCommand(o *options) *cobra.Command {
 				return err
 			}
 			if err := startDetached(env, o.toolsDir, "loadbalancer", env.LoadBalancerPIDFile()); err != nil {
-				return fmt.Errorf("starting the load balancer stand-in: %w", err)
+				return fmt.Errorf("starting the stand-ins (load balancer, Gateway route status): %w", err)
 			}
 			if err := startDetached(env, o.toolsDir, "apiproxy", env.APIProxyPIDFile()); err != nil {
 				return fmt.Errorf("starting the API proxies: %w", err)

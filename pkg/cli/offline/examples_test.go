@@ -58,6 +58,7 @@ func TestExamplesAreValid(t *testing.T) {
 		{"waves.yaml", "Application", renderChart},
 		{"region-overrides.yaml", "Application", renderChart},
 		{"chart-autoscaled.yaml", "Application", renderChart},
+		{"httproute-split.yaml", "Application", renderChart},
 		{"rolloutblock.yaml", "RolloutBlock", noRender},
 	}
 	// The kinds a chart example renders besides the hello chart's

@@ -30,6 +30,9 @@ type endpoint struct {
 	// port is the Service's first TCP port, which health checks probe by
 	// default; 0 when it has none.
 	port int32
+	// service is the release's backend Service in an HTTPRoute
+	// (gateway.go).
+	service string
 }
 
 // verdict says why a (cluster, release) gets no weight; the zero verdict

@@ -130,15 +130,15 @@ func frozen(cluster string, why verdict) verdict {
 type at struct{ release, cluster int }
 
 // frozenWeights are the weights published last (in the record set
-// existing, nil when there is none) of the hostname's frozen endpoints.
-// A frozen endpoint the controller could not read gets the addresses
-// published for it last, so it stays in the records.
-func frozenWeights(g *hostGroup, pub *publication, existing *convoyv1alpha1.DNSRecordSet, endpoints map[string]endpoint) map[at]int64 {
+// existing, nil when there is none) of the frozen endpoints of targets (by
+// verdicts). A frozen endpoint the controller could not read gets the
+// addresses published for it last, so it stays in the records.
+func frozenWeights(targets []*target, verdicts map[string]verdict, existing *convoyv1alpha1.DNSRecordSet, endpoints map[string]endpoint) map[at]int64 {
 	kept := map[at]int64{}
-	for i, t := range g.targets {
+	for i, t := range targets {
 		for j, c := range t.tt.Spec.Clusters {
 			id := setIdentifier(c.Name, t.rel.Name)
-			if !pub.verdicts[id].frozen {
+			if !verdicts[id].frozen {
 				continue
 			}
 			kept[at{i, j}] = 0

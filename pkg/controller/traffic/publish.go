@@ -60,7 +60,9 @@ type publication struct {
 // records stay).
 func (r *Reconciler) publish(ctx context.Context, namespace, app string, g *hostGroup, servers []server) (*publication, error) {
 	pub := &publication{desired: map[string]int32{}, verdicts: map[string]verdict{}, ttl: time.Duration(g.dns.TTLSeconds) * time.Second}
-	endpoints, releases := r.observe(ctx, g, pub)
+	endpoints, releases := r.observe(ctx, g.targets, pub.verdicts, func(ctx context.Context, cluster string, t *target) (endpoint, verdict) {
+		return r.endpointIn(ctx, cluster, t.rel)
+	})
 
 	existing, err := r.recordSet(ctx, namespace, app, g.hostname)
 	if err != nil {
@@ -81,7 +83,7 @@ func (r *Reconciler) publish(ctx context.Context, namespace, app string, g *host
 	if provider == convoyv1alpha1.DNSProviderExternalDNS {
 		units = strategies.Route53Units
 	}
-	weights, err := gatedWeights(units, releases, frozenWeights(g, pub, existing, endpoints))
+	weights, err := gatedWeights(units, releases, frozenWeights(g.targets, pub.verdicts, existing, endpoints))
 	if err != nil {
 		pub.problem = verdict{reason: ReasonInvalidTraffic, message: err.Error(), stalled: true}
 		return pub, nil
@@ -151,13 +153,16 @@ func refusedVerdict(rs *convoyv1alpha1.DNSRecordSet, required []string) verdict 
 			strings.Join(names, ", "), rs.Generation, rs.Spec.Hostname, refusals[0].Refused)}
 }
 
-// observe finds each (cluster, release)'s endpoint and healthy capacity.
-// A cluster whose traffic target asks for no weight needs neither, but a
-// Service that can never carry traffic is reported at once.
-func (r *Reconciler) observe(ctx context.Context, g *hostGroup, pub *publication) (map[string]endpoint, []strategies.ReleaseTraffic) {
+// observe finds each (cluster, release)'s endpoint (with find: a load
+// balancer for DNS, a backend Service for an HTTPRoute) and healthy
+// capacity, and notes in verdicts why one may not carry weight. A cluster
+// whose traffic target asks for no weight needs neither, but a Service
+// that can never carry traffic is reported at once.
+func (r *Reconciler) observe(ctx context.Context, targets []*target, verdicts map[string]verdict,
+	find func(ctx context.Context, cluster string, t *target) (endpoint, verdict)) (map[string]endpoint, []strategies.ReleaseTraffic) {
 	endpoints := map[string]endpoint{}
-	releases := make([]strategies.ReleaseTraffic, 0, len(g.targets))
-	for _, t := range g.targets {
+	releases := make([]strategies.ReleaseTraffic, 0, len(targets))
+	for _, t := range targets {
 		rt := strategies.ReleaseTraffic{Name: t.rel.Name}
 		for _, c := range t.tt.Spec.Clusters {
 			id := setIdentifier(c.Name, t.rel.Name)
@@ -167,7 +172,7 @@ func (r *Reconciler) observe(ctx context.Context, g *hostGroup, pub *publication
 				rt.Clusters = append(rt.Clusters, cc)
 				continue
 			}
-			ep, seen := r.endpointIn(ctx, c.Name, t.rel)
+			ep, seen := find(ctx, c.Name, t)
 			capacity, v := int64(0), seen
 			if c.Weight > 0 {
 				capacity, v = gate(t.ct, c.Name, publishedWeight(t.tt, c.Name) > 0, seen)
@@ -176,7 +181,7 @@ func (r *Reconciler) observe(ctx context.Context, g *hostGroup, pub *publication
 				endpoints[id] = ep
 			}
 			if !v.ok() && (c.Weight > 0 || v.stalled) {
-				pub.verdicts[id] = v
+				verdicts[id] = v
 				if !v.frozen {
 					capacity = 0
 				}
@@ -349,4 +354,13 @@ func publishedWeight(tt *convoyv1alpha1.TrafficTarget, cluster string) int32 {
 		}
 	}
 	return 0
+}
+
+// desiredOf is the target's desired weight by cluster.
+func (pub *publication) desiredOf(t *target) map[string]int32 {
+	weights := map[string]int32{}
+	for _, c := range t.tt.Spec.Clusters {
+		weights[c.Name] = pub.desired[setIdentifier(c.Name, t.rel.Name)]
+	}
+	return weights
 }

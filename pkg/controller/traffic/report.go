@@ -28,9 +28,7 @@ func (r *Reconciler) report(log logr.Logger, t *target, g *hostGroup, pub *publi
 		return &s.ClusterConditions
 	})
 	tt.Status.Clusters = nil
-	var pending []string
-	reason, stalled := "", false
-	var after time.Duration
+	var k tally
 	for _, c := range tt.Spec.Clusters {
 		id := setIdentifier(c.Name, t.rel.Name)
 		st := convoyv1alpha1.ClusterTrafficStatus{
@@ -42,35 +40,96 @@ func (r *Reconciler) report(log logr.Logger, t *target, g *hostGroup, pub *publi
 			st.PublishedWeight = servedWeight(pub.records, id)
 		}
 		v := clusterState(id, st, pub, now, g.hostname)
-		status := metav1.ConditionTrue
-		if v.reason != ReasonPublished {
-			status = metav1.ConditionFalse
-			if !slices.Contains(pending, v.message) {
-				pending = append(pending, v.message)
-			}
-			if reason == "" {
-				reason = v.reason
-			}
-			stalled = stalled || v.stalled
-			after = sooner(after, recheck)
-			if v.reason == ReasonWaitingForTTL {
-				after = sooner(after, pub.since.Add(pub.ttl).Sub(now)+time.Second/10)
+		if t.route != nil {
+			// DNS in effect is not enough: the cluster's HTTPRoute must
+			// serve the same weights.
+			var rv verdict
+			if st.Route, rv = t.route.routeVerdict(c.Name, t.rel.Name); v.reason == ReasonPublished && !rv.ok() {
+				v = rv
 			}
 		}
+		if v.reason == ReasonWaitingForTTL {
+			k.after = sooner(k.after, pub.since.Add(pub.ttl).Sub(now)+time.Second/10)
+		}
 		r.failover(log.WithValues("release", t.rel.Name, "cluster", c.Name), t, c.Name, st, v)
-		conditions.Set(&st.Conditions, gen, convoyv1alpha1.ConditionReady, status, v.reason, v.message)
+		k.add(&st, gen, v, v.reason == ReasonPublished)
 		tt.Status.Clusters = append(tt.Status.Clusters, st)
 	}
-	switch {
-	case len(pending) == 0:
-		conditions.MarkReady(&tt.Status.Conditions, gen, ReasonPublished,
-			fmt.Sprintf("weights of %s served in %d/%d clusters", g.hostname, len(tt.Spec.Clusters), len(tt.Spec.Clusters)))
-	case stalled:
-		conditions.MarkStalled(&tt.Status.Conditions, gen, reason, strings.Join(pending, "; "))
-	default:
-		conditions.MarkReconciling(&tt.Status.Conditions, gen, reason, strings.Join(pending, "; "))
+	k.mark(tt, ReasonPublished, fmt.Sprintf("weights of %s served in %d/%d clusters", g.hostname, len(tt.Spec.Clusters), len(tt.Spec.Clusters)))
+	return k.after
+}
+
+// reportRoute writes the status of a target with gateway traffic and no
+// DNS: per cluster the weight desired and the weight its HTTPRoute serves,
+// Ready once the route is served in every cluster.
+func (r *Reconciler) reportRoute(t *target) time.Duration {
+	tt := t.tt
+	gen := tt.Generation
+	previous := conditions.ByCluster(tt.Status.Clusters, func(s *convoyv1alpha1.ClusterTrafficStatus) *convoyv1alpha1.ClusterConditions {
+		return &s.ClusterConditions
+	})
+	tt.Status.Clusters = nil
+	var k tally
+	route := t.rel.Spec.Environment.Traffic.Gateway.HTTPRoute
+	for _, c := range tt.Spec.Clusters {
+		st := convoyv1alpha1.ClusterTrafficStatus{
+			ClusterConditions: convoyv1alpha1.ClusterConditions{Name: c.Name, Conditions: previous[c.Name]},
+			PublishedWeight:   publishedWeight(t.before, c.Name),
+		}
+		st.DesiredWeight = t.route.desired[setIdentifier(c.Name, t.rel.Name)]
+		var v verdict
+		switch st.Route, v = t.route.routeVerdict(c.Name, t.rel.Name); {
+		case !v.ok():
+		case st.Route.Generation == 0:
+			st.PublishedWeight = 0
+			v = verdict{reason: ReasonRouteServed, message: fmt.Sprintf("weight 0: there is no HTTPRoute %s in the cluster", route)}
+		default:
+			st.PublishedWeight = st.Route.Weight
+			v = verdict{reason: ReasonRouteServed, message: fmt.Sprintf("weight %d served by HTTPRoute %s generation %d", st.Route.Weight, route, st.Route.Generation)}
+		}
+		k.add(&st, gen, v, v.reason == ReasonRouteServed)
+		tt.Status.Clusters = append(tt.Status.Clusters, st)
 	}
-	return after
+	k.mark(tt, ReasonRouteServed, fmt.Sprintf("weights served by HTTPRoute %s in %d/%d clusters", route, len(tt.Spec.Clusters), len(tt.Spec.Clusters)))
+	return k.after
+}
+
+// tally sums up a target's clusters into its conditions.
+type tally struct {
+	pending []string
+	reason  string
+	stalled bool
+	after   time.Duration
+}
+
+// add sets a cluster's Ready condition from its verdict and counts it.
+func (k *tally) add(st *convoyv1alpha1.ClusterTrafficStatus, gen int64, v verdict, ready bool) {
+	status := metav1.ConditionTrue
+	if !ready {
+		status = metav1.ConditionFalse
+		if !slices.Contains(k.pending, v.message) {
+			k.pending = append(k.pending, v.message)
+		}
+		if k.reason == "" {
+			k.reason = v.reason
+		}
+		k.stalled = k.stalled || v.stalled
+		k.after = sooner(k.after, recheck)
+	}
+	conditions.Set(&st.Conditions, gen, convoyv1alpha1.ConditionReady, status, v.reason, v.message)
+}
+
+// mark sets the target's conditions: Ready with readyReason when every
+// cluster is, Stalled or Reconciling with the first reason otherwise.
+func (k *tally) mark(tt *convoyv1alpha1.TrafficTarget, readyReason, readyMessage string) {
+	switch {
+	case len(k.pending) == 0:
+		conditions.MarkReady(&tt.Status.Conditions, tt.Generation, readyReason, readyMessage)
+	case k.stalled:
+		conditions.MarkStalled(&tt.Status.Conditions, tt.Generation, k.reason, strings.Join(k.pending, "; "))
+	default:
+		conditions.MarkReconciling(&tt.Status.Conditions, tt.Generation, k.reason, strings.Join(k.pending, "; "))
+	}
 }
 
 // clusterState says whether a cluster's weight is in effect, or why not:

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 
+	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	convoyv1alpha1 "github.com/convoy-rollouts/convoy/apis/convoy/v1alpha1"
@@ -24,6 +25,15 @@ type target struct {
 	// idle: the release is retired and holds no load-balancer address
 	// (I9); it has no endpoint to look for.
 	idle bool
+	// installation is the UID of the release's InstallationTarget, which
+	// its anchors name.
+	installation types.UID
+	// dns are the release's gated DNS weights by cluster, once published;
+	// nil without DNS traffic.
+	dns map[string]int32
+	// route is the release's HTTPRoute, once synced; nil without
+	// traffic.gateway.
+	route *routing
 }
 
 // hostGroup is the releases publishing one hostname, newest first.
@@ -37,12 +47,13 @@ type hostGroup struct {
 }
 
 // load reads the application's traffic targets with their releases and
-// capacity targets, and groups those with DNS traffic by hostname. The
-// newest release's traffic settings (TTL, provider) speak for a hostname.
-func (r *Reconciler) load(ctx context.Context, namespace, app string) ([]*hostGroup, []*target, error) {
+// capacity targets, and groups those with DNS traffic by hostname and
+// those with gateway traffic by HTTPRoute. The newest release's traffic
+// settings (TTL, provider, parentRefs, port) speak for a hostname or route.
+func (r *Reconciler) load(ctx context.Context, namespace, app string) ([]*hostGroup, []*routeGroup, []*target, error) {
 	list := &convoyv1alpha1.TrafficTargetList{}
 	if err := r.List(ctx, list, client.InNamespace(namespace), client.MatchingLabels{convoyv1alpha1.LabelApplication: app}); err != nil {
-		return nil, nil, fmt.Errorf("listing the traffic targets of %s/%s: %w", namespace, app, err)
+		return nil, nil, nil, fmt.Errorf("listing the traffic targets of %s/%s: %w", namespace, app, err)
 	}
 	var targets []*target
 	for i := range list.Items {
@@ -52,7 +63,7 @@ func (r *Reconciler) load(ctx context.Context, namespace, app string) ([]*hostGr
 			if client.IgnoreNotFound(err) == nil {
 				continue // its release is going away, and the target with it
 			}
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		patcher := statuspatch.New(tt)
 		t := &target{tt: tt, before: patcher.Before().(*convoyv1alpha1.TrafficTarget), patcher: patcher, rel: rel}
@@ -60,13 +71,13 @@ func (r *Reconciler) load(ctx context.Context, namespace, app string) ([]*hostGr
 		if err := r.Get(ctx, client.ObjectKeyFromObject(tt), ct); err == nil {
 			t.ct = ct
 		} else if client.IgnoreNotFound(err) != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		it := &convoyv1alpha1.InstallationTarget{}
 		if err := r.Get(ctx, client.ObjectKeyFromObject(tt), it); err == nil {
-			t.idle = it.Spec.Idle
+			t.idle, t.installation = it.Spec.Idle, it.UID
 		} else if client.IgnoreNotFound(err) != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		targets = append(targets, t)
 	}
@@ -74,12 +85,27 @@ func (r *Reconciler) load(ctx context.Context, namespace, app string) ([]*hostGr
 		return roles.Compare(b.rel, a.rel)
 	})
 	var groups []*hostGroup
+	var routes []*routeGroup
 	var unmanaged []*target
-	current := ""
+	current, currentRoute := "", ""
 	for n, t := range targets {
 		traffic := t.rel.Spec.Environment.Traffic
-		if traffic == nil || traffic.DNS == nil {
+		if traffic == nil || traffic.DNS == nil && traffic.Gateway == nil {
 			unmanaged = append(unmanaged, t)
+			continue
+		}
+		if traffic.Gateway != nil {
+			if n == 0 {
+				currentRoute = traffic.Gateway.HTTPRoute
+			}
+			i := slices.IndexFunc(routes, func(g *routeGroup) bool { return g.name == traffic.Gateway.HTTPRoute })
+			if i < 0 {
+				routes = append(routes, &routeGroup{name: traffic.Gateway.HTTPRoute, gateway: traffic.Gateway, former: traffic.Gateway.HTTPRoute != currentRoute})
+				i = len(routes) - 1
+			}
+			routes[i].targets = append(routes[i].targets, t)
+		}
+		if traffic.DNS == nil {
 			continue
 		}
 		host := dnsrecords.Normalize(traffic.DNS.Hostname)
@@ -93,7 +119,7 @@ func (r *Reconciler) load(ctx context.Context, namespace, app string) ([]*hostGr
 		}
 		groups[i].targets = append(groups[i].targets, t)
 	}
-	return groups, unmanaged, nil
+	return groups, routes, unmanaged, nil
 }
 
 // retired tells a former hostname none of whose releases asks for weight

@@ -9,6 +9,11 @@
 // Ready only once every live DNS server serves it and one TTL has passed,
 // so a step is not achieved while resolvers may still hold old answers.
 //
+// With traffic.gateway it also sets the weights of the application's
+// Gateway API HTTPRoute in each cluster to the same gated weights, and a
+// target is Ready only once every parent Gateway accepted the route's
+// generation: see gateway.go.
+//
 // Releases without a traffic section are reached some other way (a mesh,
 // a Service per release): their targets are achieved as soon as they are
 // current, and convoy moves their capacity only.
@@ -46,6 +51,9 @@ const recheck = 10 * time.Second
 type Reconciler struct {
 	client.Client
 	Clusters *clusters.Store
+	// Tenancy says which ServiceAccount writes an application's HTTPRoutes
+	// in application clusters (traffic.gateway).
+	Tenancy  clusters.Tenancy
 	Recorder events.EventRecorder
 	// LeaseNamespace is the one namespace whose labelled Leases are DNS
 	// servers (convoy-system when empty): a tenant's Lease elsewhere counts
@@ -61,7 +69,7 @@ type Reconciler struct {
 // Reconcile publishes the weights of each hostname of the application and
 // writes each of its traffic targets' status once.
 func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
-	groups, unmanaged, err := r.load(ctx, req.Namespace, req.Name)
+	groups, routes, unmanaged, err := r.load(ctx, req.Namespace, req.Name)
 	if err != nil {
 		return ctrl.Result{}, err
 	}
@@ -73,7 +81,8 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	}
 	var after time.Duration
 	var published []string // the record sets to keep
-	for _, g := range groups {
+	pubs := make([]*publication, len(groups))
+	for i, g := range groups {
 		if g.retired() {
 			wait, err := r.retire(ctx, req.Namespace, req.Name, g)
 			if err != nil {
@@ -82,14 +91,25 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 			after = sooner(after, wait)
 			continue
 		}
-		pub, err := r.publish(ctx, req.Namespace, req.Name, g, servers)
-		if err != nil {
+		if pubs[i], err = r.publish(ctx, req.Namespace, req.Name, g, servers); err != nil {
 			return ctrl.Result{}, err
 		}
-		published = append(append(published, g.hostname), pub.regional...)
+		published = append(append(published, g.hostname), pubs[i].regional...)
 		for _, t := range g.targets {
-			after = sooner(after, r.report(ctrl.LoggerFrom(ctx).WithValues("hostname", g.hostname), t, g, pub))
+			t.dns = pubs[i].desiredOf(t)
 		}
+	}
+	// The HTTPRoutes take the DNS weights just worked out.
+	after = sooner(after, r.syncAllRoutes(ctx, req.Namespace, req.Name, routes))
+	for i, g := range groups {
+		for _, t := range g.targets {
+			if pubs[i] != nil {
+				after = sooner(after, r.report(ctrl.LoggerFrom(ctx).WithValues("hostname", g.hostname), t, g, pubs[i]))
+			}
+		}
+	}
+	for _, t := range routeOnly(routes) {
+		after = sooner(after, r.reportRoute(t))
 	}
 	for _, t := range unmanaged {
 		reportUnmanaged(t)
@@ -97,7 +117,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	if err := r.prune(ctx, req.Namespace, req.Name, published); err != nil {
 		return ctrl.Result{}, err
 	}
-	for _, t := range append(unmanaged, all(groups)...) {
+	for _, t := range append(append(unmanaged, all(groups)...), routeOnly(routes)...) {
 		if _, err := t.patcher.Patch(ctx, r.Client, t.tt); client.IgnoreNotFound(err) != nil {
 			return ctrl.Result{}, err
 		}
