@@ -79,25 +79,9 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 			return ctrl.Result{}, err
 		}
 	}
-	var after time.Duration
-	var published []string // the record sets to keep
-	pubs := make([]*publication, len(groups))
-	for i, g := range groups {
-		if g.retired() {
-			wait, err := r.retire(ctx, req.Namespace, req.Name, g)
-			if err != nil {
-				return ctrl.Result{}, err
-			}
-			after = sooner(after, wait)
-			continue
-		}
-		if pubs[i], err = r.publish(ctx, req.Namespace, req.Name, g, servers); err != nil {
-			return ctrl.Result{}, err
-		}
-		published = append(append(published, g.hostname), pubs[i].regional...)
-		for _, t := range g.targets {
-			t.dns = pubs[i].desiredOf(t)
-		}
+	pubs, published, after, err := r.publishAll(ctx, req.Namespace, req.Name, groups, servers)
+	if err != nil {
+		return ctrl.Result{}, err
 	}
 	// The HTTPRoutes take the DNS weights just worked out.
 	after = sooner(after, r.syncAllRoutes(ctx, req.Namespace, req.Name, routes))
@@ -123,6 +107,35 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		}
 	}
 	return ctrl.Result{RequeueAfter: after}, nil
+}
+
+// publishAll publishes each hostname's records, or retires them, and
+// returns each group's publication (nil when retired), the record sets to
+// keep, and how soon to look again.
+func (r *Reconciler) publishAll(ctx context.Context, namespace, app string, groups []*hostGroup, servers []server) ([]*publication, []string, time.Duration, error) {
+	var after time.Duration
+	var published []string
+	pubs := make([]*publication, len(groups))
+	for i, g := range groups {
+		if g.retired() {
+			wait, err := r.retire(ctx, namespace, app, g)
+			if err != nil {
+				return nil, nil, 0, err
+			}
+			after = sooner(after, wait)
+			continue
+		}
+		pub, err := r.publish(ctx, namespace, app, g, servers)
+		if err != nil {
+			return nil, nil, 0, err
+		}
+		pubs[i] = pub
+		published = append(append(published, g.hostname), pub.regional...)
+		for _, t := range g.targets {
+			t.dns = pub.desiredOf(t)
+		}
+	}
+	return pubs, published, after, nil
 }
 
 func (r *Reconciler) now() time.Time {
