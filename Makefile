@@ -79,7 +79,7 @@ chaos: tools build ## Run the chaos suite alone: 100 randomized rollouts under c
 	CONVOY_CHAOS_ROLLOUTS=$${CONVOY_CHAOS_ROLLOUTS:-100} PKGS=./test/chaos hack/test.sh -v -timeout 120m
 
 .PHONY: hpa
-hpa: tools build ## Run the autoscaled rollout alone, its replicas held still for 2 minutes at each stop (make test holds them 20 s; CONVOY_HPA_WINDOW sets it).
+hpa: tools build ## Run the autoscaled rollout alone, its replicas held still for 2 minutes at each stop (make test holds them 10 s; CONVOY_HPA_WINDOW sets it).
 	CONVOY_HPA_WINDOW=$${CONVOY_HPA_WINDOW:-2m} PKGS=./test/integration hack/test.sh -run TestAutoscaledRollout -v -timeout 60m
 
 .PHONY: demo

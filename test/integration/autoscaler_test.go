@@ -27,8 +27,9 @@ const autoscaledKustomization = "../../examples/kustomize/autoscaled-web"
 
 // stableFor is how long the replica counts must hold still at each stop of
 // the autoscaled rollout to show that nothing fights the autoscaler:
-// CONVOY_HPA_WINDOW (make hpa sets 2m), else 20 s, four of the local
-// autoscaler's 5 s syncs, which a fight shows up within.
+// CONVOY_HPA_WINDOW (make hpa sets 2m), else 10 s: two of the local
+// autoscaler's 5 s syncs, and a fight (convoy and the autoscaler each
+// writing the replicas back) shows within one.
 func stableFor(t testing.TB) time.Duration {
 	if s := os.Getenv("CONVOY_HPA_WINDOW"); s != "" {
 		d, err := time.ParseDuration(s)
@@ -37,7 +38,7 @@ func stableFor(t testing.TB) time.Duration {
 		}
 		return d
 	}
-	return 20 * time.Second
+	return 10 * time.Second
 }
 
 // autoscaledRollout is the state of an autoscaled rollout on the real
