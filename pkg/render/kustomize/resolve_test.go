@@ -83,12 +83,12 @@ func TestResolve(t *testing.T) {
 				{"refs/tags/v1.0", repo.c1},
 				{"both", repo.c1}, // a tag wins over a branch, as in git rev-parse
 				{"refs/heads/both", repo.c3},
-				{repo.c3, repo.c3},                 // a branch tip
-				{repo.c2, repo.c2},                 // a commit no ref points at
-				{repo.c2[:7], repo.c2},             // abbreviated
-				{repo.c1[:12], repo.c1},            // abbreviated, longer
-				{repo.tagObject, repo.c1},          // a tag object's SHA: its commit
-				{strings.ToUpper(repo.c2[:8]), ""}, // git SHAs are lower case
+				{repo.c3, repo.c3},         // a branch tip
+				{repo.c2, repo.c2},         // a commit no ref points at
+				{repo.c2[:7], repo.c2},     // abbreviated
+				{repo.c1[:12], repo.c1},    // abbreviated, longer
+				{repo.tagObject, repo.c1},  // a tag object's SHA: its commit
+				{upperAbbrev(repo.c2), ""}, // git SHAs are lower case
 				{"nope", ""},
 				{"refs/heads/nope", ""},
 				{"abcdef0", ""},
@@ -377,4 +377,15 @@ func TestCacheKeyedByCredentials(t *testing.T) {
 	if len(keys) != 4 { // nil and empty credentials are the same: none
 		t.Fatalf("%d distinct cache keys for 4 distinct credentials: %v", len(keys), keys)
 	}
+}
+
+// upperAbbrev is an abbreviation of sha, at least 8 characters and long
+// enough to hold a letter, in upper case: one that differs from every
+// lower-case abbreviation (an all-digit prefix would not, a 2% chance).
+func upperAbbrev(sha string) string {
+	n := 8
+	for n < len(sha) && !strings.ContainsAny(sha[:n], "abcdef") {
+		n++
+	}
+	return strings.ToUpper(sha[:n])
 }
