@@ -31,15 +31,8 @@ func IsAutoscaler(obj *unstructured.Unstructured) bool {
 // named deployment, or any Deployment when deployment is empty.
 func ScalesDeployment(obj *unstructured.Unstructured, deployment string) bool {
 	ref, _, _ := unstructured.NestedStringMap(obj.Object, "spec", "scaleTargetRef")
-	return IsAutoscaler(obj) && TargetsDeployment(autoscalingv2.CrossVersionObjectReference{
-		APIVersion: ref["apiVersion"], Kind: ref["kind"], Name: ref["name"]}, deployment)
-}
-
-// TargetsDeployment tells whether an autoscaler's scaleTargetRef names the
-// Deployment named deployment, or any Deployment when deployment is empty.
-func TargetsDeployment(ref autoscalingv2.CrossVersionObjectReference, deployment string) bool {
-	return ref.Kind == "Deployment" && (deployment == "" || ref.Name == deployment) &&
-		strings.HasPrefix(ref.APIVersion, appsv1.GroupName+"/")
+	return IsAutoscaler(obj) && ref["kind"] == "Deployment" && (deployment == "" || ref["name"] == deployment) &&
+		strings.HasPrefix(ref["apiVersion"], appsv1.GroupName+"/")
 }
 
 // Fields of an autoscaler that the capacity controller sets.

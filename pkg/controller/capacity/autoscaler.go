@@ -66,7 +66,8 @@ func releaseAutoscaler(ctx context.Context, c cache.Cache, release string, dep *
 	}
 	for i := range list.Items {
 		hpa := &list.Items[i]
-		if workload.TargetsDeployment(hpa.Spec.ScaleTargetRef, dep.Name) && tenancy.OwnedBy(hpa, anchor.UID) {
+		ref := hpa.Spec.ScaleTargetRef
+		if ref.Kind == "Deployment" && ref.Name == dep.Name && tenancy.OwnedBy(hpa, anchor.UID) {
 			return hpa, nil
 		}
 	}

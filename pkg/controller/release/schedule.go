@@ -269,13 +269,6 @@ func (r *Reconciler) replicasIn(ctx context.Context, rel *convoyv1alpha1.Release
 // the new release's bounds: the rollout then moves the load the incumbent
 // carries, not the minimum the chart names.
 func (r *Reconciler) referenceSizes(ctx context.Context, rel *convoyv1alpha1.Release, sizes map[string]fullSize) error {
-	autoscaled := false
-	for _, size := range sizes {
-		autoscaled = autoscaled || size.autoscaler != nil
-	}
-	if !autoscaled {
-		return nil // sized by the render alone: no incumbent to read
-	}
 	siblings, err := r.siblingsOf(ctx, rel)
 	if err != nil {
 		return err
